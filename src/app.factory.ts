@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppModule } from './app.module.js';
+import { sendError } from './common/ams-exception.filter.js';
+import { parseJsonBody } from './common/json-body.js';
+import { RouteTable } from './common/route-table.js';
+import type { Clock } from './common/time.js';
+import type { AmsConfig } from './config/config.js';
+import { VERSION } from './health/version.js';
+
+export interface AppOptions {
+  readonly clock?: Clock;
+  /** pino level for request logs; defaults to the configured AMS_LOG_LEVEL. */
+  readonly logLevel?: string;
+}
+
+/** Request logs show the path and query, minus `key=` (a token). */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&]key=)[^&]*/g, '$1[redacted]');
+}
+
+/** Builds the whole service, configured exactly as `npm start` runs it, without listening yet. */
+export async function createApp(config: AmsConfig, options: AppOptions = {}): Promise<NestFastifyApplication> {
+  const routes = new RouteTable();
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.bodyLimit,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    logger: {
+      level: options.logLevel ?? config.logLevel,
+      redact: ['req.headers["x-api-key"]', 'req.headers.authorization'],
+      serializers: {
+        req: (req: FastifyRequest) => ({ method: req.method, url: redactUrl(req.url), id: req.id }),
+      },
+    },
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 1000 },
+  });
+  const fastify = adapter.getInstance() as unknown as FastifyInstance;
+  fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
+  configureFastify(fastify, config, routes);
+
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config, routes, options.clock), adapter, {
+    logger: options.logLevel === 'silent' ? false : ['log', 'warn', 'error'],
+    bodyParser: false,
+  });
+  app.enableCors({
+    origin: true,
+    allowedHeaders: ['X-Requested-With', 'Content-Type', 'x-api-key'],
+    methods: ['OPTIONS', 'POST', 'GET', 'PUT', 'DELETE', 'HEAD'],
+  });
+  app.enableShutdownHooks();
+  SwaggerModule.setup('docs', app, buildOpenApi(app), { jsonDocumentUrl: 'docs/openapi.json' });
+  await app.init();
+  await fastify.ready();
+  return app;
+}
+
+function configureFastify(fastify: FastifyInstance, config: AmsConfig, routes: RouteTable): void {
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', { parseAs: 'string', bodyLimit: config.bodyLimit }, (_req, body, done) => {
+    done(null, parseJsonBody(body as string));
+  });
+  fastify.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  // Errors raised before a handler (body too large, unreadable body) get the same envelope as the rest.
+  fastify.setErrorHandler((error, request, reply) => sendError(reply, request, error, routes));
+}
+
+/** The OpenAPI document of the running controllers, with the AMS `:verb` paths spelled as clients call them. */
+export function buildOpenApi(app: NestFastifyApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('AMS - messaging service')
+    .setDescription(
+      'The ARGO Messaging Service v1 API. Authenticate with the `x-api-key` header or the `key` query parameter.',
+    )
+    .setVersion(VERSION)
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'x-api-key')
+    .addApiKey({ type: 'apiKey', in: 'query', name: 'key' }, 'key')
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  const paths: OpenAPIObject['paths'] = {};
+  for (const [path, item] of Object.entries(document.paths)) paths[openApiPath(path)] = item;
+  return { ...document, paths };
+}
+
+/** `/topics/{topic}(^[^:/]+)::publish` (router syntax) -> `/topics/{topic}:publish`. */
+export function openApiPath(path: string): string {
+  return path.replace(/\(\^\[\^:\/\]\+\)/g, '').replace(/::/g, ':');
+}

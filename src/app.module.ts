@@ -1,0 +1,42 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AuthModule } from './auth/auth.module.js';
+import { AmsExceptionFilter } from './common/ams-exception.filter.js';
+import { JsonBodyPipe } from './common/json-body.js';
+import { RouteTable } from './common/route-table.js';
+import type { Clock } from './common/time.js';
+import type { AmsConfig } from './config/config.js';
+import { CommonModule } from './common/common.module.js';
+import { ConfigModule } from './config/config.module.js';
+import { HealthModule } from './health/health.module.js';
+import { ProjectsModule } from './projects/projects.module.js';
+import { StorageModule } from './storage/storage.module.js';
+import { SubscriptionsModule } from './subscriptions/subscriptions.module.js';
+import { TopicsModule } from './topics/topics.module.js';
+import { UsersModule } from './users/users.module.js';
+
+@Module({})
+export class AppModule {
+  /** The whole service for one validated configuration; tests pass their own config and clock. */
+  static forConfig(config: AmsConfig, routes: RouteTable, clock?: Clock): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forConfig(config, clock),
+        StorageModule.forStore(config.store),
+        AuthModule,
+        ProjectsModule,
+        UsersModule,
+        TopicsModule,
+        SubscriptionsModule,
+        HealthModule,
+        CommonModule,
+      ],
+      providers: [
+        { provide: RouteTable, useValue: routes },
+        { provide: APP_PIPE, useClass: JsonBodyPipe },
+        { provide: APP_FILTER, useClass: AmsExceptionFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,105 @@
+import { type ArgumentMetadata, Injectable, type PipeTransform, type Type as ClassType } from '@nestjs/common';
+import { plainToInstance, Type } from 'class-transformer';
+import { getMetadataStorage, ValidateNested, validateSync } from 'class-validator';
+import { AmsError } from './ams-error.js';
+
+/** A body that was sent but is not JSON. The route's own error message is decided later, by its DTO. */
+export class InvalidJson {
+  constructor(readonly reason: string) {}
+}
+
+/**
+ * Request bodies are JSON whatever their Content-Type (spec 1.3: the Python client sends none). Empty is `undefined`,
+ * which each DTO treats as its route requires.
+ */
+export function parseJsonBody(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    return new InvalidJson((err as Error).message);
+  }
+}
+
+export interface BodyRules {
+  /** The route's parse-failure error (spec 1.9: `Invalid Message Arguments`, `Invalid Request Body`, ...). */
+  readonly invalid: () => AmsError;
+  /** Whether an empty body means `{}` (topic create, attachSchema); everywhere else it is a parse failure. */
+  readonly emptyIsObject?: boolean;
+}
+
+const RULES = new WeakMap<object, BodyRules>();
+const NESTED = new WeakMap<object, Map<string, () => ClassType>>();
+
+/** Marks a class as a request body with the AMS parse rules of its route. */
+export function JsonBody(rules: BodyRules): ClassDecorator {
+  return (target) => {
+    RULES.set(target, rules);
+  };
+}
+
+/** A nested object (or array of them) decoded with the same case-insensitive rules as its parent. */
+export function Nested(type: () => ClassType, options: { each?: boolean } = {}): PropertyDecorator {
+  return (target, property) => {
+    const map = NESTED.get(target.constructor) ?? new Map<string, () => ClassType>();
+    map.set(String(property), type);
+    NESTED.set(target.constructor, map);
+    ValidateNested({ each: options.each ?? false })(target, property);
+    Type(type)(target, property);
+  };
+}
+
+function declaredProperties(target: ClassType): string[] {
+  const metadata = getMetadataStorage().getTargetValidationMetadatas(target, '', true, false);
+  return [...new Set(metadata.map((m) => m.propertyName))];
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Go `encoding/json` semantics, which AMS clients rely on: keys match the declared fields case-insensitively (clients
+ * send `ackIds` for a field declared `AckIds`), unknown keys are ignored and `null` means absent.
+ */
+export function normalizeKeys(value: Record<string, unknown>, target: ClassType): Record<string, unknown> {
+  const declared = new Map(declaredProperties(target).map((name) => [name.toLowerCase(), name]));
+  const nested = NESTED.get(target);
+  const out: Record<string, unknown> = {};
+  for (const [key, raw] of Object.entries(value)) {
+    const property = declared.get(key.toLowerCase());
+    if (property === undefined || raw === null) continue;
+    if (property !== key && key in out) continue; // an exact-case key wins over a case-folded one
+    const nestedType = nested?.get(property);
+    out[property] = nestedType === undefined ? raw : normalizeNested(raw, nestedType());
+  }
+  return out;
+}
+
+function normalizeNested(raw: unknown, type: ClassType): unknown {
+  if (Array.isArray(raw)) return raw.map((item) => (isPlainObject(item) ? normalizeKeys(item, type) : item));
+  return isPlainObject(raw) ? normalizeKeys(raw, type) : raw;
+}
+
+/** Decodes a raw body into its DTO or throws the route's parse error. */
+export function decodeBody<T extends object>(raw: unknown, target: ClassType<T>): T {
+  const rules = RULES.get(target);
+  if (rules === undefined) throw new Error(`${target.name} has no @JsonBody rules`);
+  if (raw instanceof InvalidJson) throw rules.invalid();
+  let value = raw;
+  if (value === undefined && rules.emptyIsObject) value = {};
+  if (value === null) value = {}; // Go decodes `null` into a struct as a no-op
+  if (!isPlainObject(value)) throw rules.invalid();
+  const instance = plainToInstance(target, normalizeKeys(value, target));
+  const errors = validateSync(instance, { forbidUnknownValues: false, validationError: { target: false } });
+  if (errors.length > 0) throw rules.invalid();
+  return instance;
+}
+
+/** The global pipe for `@Body()`: every DTO class carries its own rules. */
+@Injectable()
+export class JsonBodyPipe implements PipeTransform {
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    if (metadata.type !== 'body' || metadata.metatype === undefined || !RULES.has(metadata.metatype)) return value;
+    return decodeBody(value, metadata.metatype as ClassType<object>);
+  }
+}

@@ -1,0 +1,112 @@
+import { resolve } from 'node:path';
+
+export const AMS_CONFIG = Symbol('AmsConfig');
+
+export const STORE_KINDS = ['embedded', 'kafka-mongo'] as const;
+export type StoreKind = (typeof STORE_KINDS)[number];
+export type AuthOption = 'both' | 'header' | 'key';
+export type SqliteSynchronous = 'NORMAL' | 'FULL';
+
+/** The service's whole configuration, read once from AMS_* variables (README has the table). */
+export interface AmsConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly store: StoreKind;
+  readonly dataDir: string;
+  readonly adminUser: string;
+  /** null: generate one on first start and print it once. */
+  readonly adminToken: string | null;
+  /** The original's `service_token`: acts as service_admin without being a user (spec 8.2). */
+  readonly serviceToken: string | null;
+  /** 32-byte key sealing stored tokens; null on embedded means a key file in the data dir. */
+  readonly tokenKey: Buffer | null;
+  readonly authOption: AuthOption;
+  readonly bodyLimit: number;
+  readonly maxMessageBytes: number;
+  readonly pullMaxMessages: number;
+  readonly pullMaxBytes: number;
+  readonly pullMaxWaitSeconds: number;
+  readonly sqliteSynchronous: SqliteSynchronous;
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(variable: string, fault: string) {
+    super(`invalid configuration: ${variable} ${fault}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function text(env: Env, name: string, fallback: string): string {
+  const value = env[name];
+  return value === undefined || value === '' ? fallback : value;
+}
+
+function optionalText(env: Env, name: string): string | null {
+  const value = env[name];
+  return value === undefined || value === '' ? null : value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw.trim());
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = text(env, name, fallback);
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function secretToken(env: Env, name: string): string | null {
+  const value = optionalText(env, name);
+  if (value !== null && !/^[\x21-\x7e]{8,256}$/.test(value)) {
+    throw new ConfigError(name, 'must be 8 to 256 printable characters without spaces');
+  }
+  return value;
+}
+
+function tokenKey(env: Env): Buffer | null {
+  const raw = optionalText(env, 'AMS_TOKEN_KEY');
+  if (raw === null) return null;
+  const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+  if (key.length !== 32) throw new ConfigError('AMS_TOKEN_KEY', 'must be 32 bytes as 64 hex characters or base64');
+  return key;
+}
+
+const MIB = 1024 * 1024;
+
+export function loadConfig(env: Env): AmsConfig {
+  const adminUser = text(env, 'AMS_ADMIN_USER', 'admin');
+  if (!/^[a-zA-Z0-9_-]+$/.test(adminUser)) throw new ConfigError('AMS_ADMIN_USER', 'must match [a-zA-Z0-9_-]+');
+  const store = oneOf(env, 'AMS_STORE', STORE_KINDS, 'embedded');
+  if (store === 'kafka-mongo') {
+    throw new ConfigError('AMS_STORE', '"kafka-mongo" is not available in this build yet; use "embedded"');
+  }
+  return Object.freeze({
+    host: text(env, 'AMS_HOST', '0.0.0.0'),
+    port: integer(env, 'AMS_PORT', 8080, 0, 65535),
+    store,
+    dataDir: resolve(text(env, 'AMS_DATA_DIR', './data')),
+    adminUser,
+    adminToken: secretToken(env, 'AMS_ADMIN_TOKEN'),
+    serviceToken: secretToken(env, 'AMS_SERVICE_TOKEN'),
+    tokenKey: tokenKey(env),
+    authOption: oneOf<AuthOption>(env, 'AMS_AUTH_OPTION', ['both', 'header', 'key'], 'both'),
+    bodyLimit: integer(env, 'AMS_BODY_LIMIT', 16 * MIB, 1024, 1024 * MIB),
+    maxMessageBytes: integer(env, 'AMS_MAX_MESSAGE_BYTES', 1_500_000, 1, 1024 * MIB),
+    pullMaxMessages: integer(env, 'AMS_PULL_MAX_MESSAGES', 1000, 1, 1_000_000),
+    pullMaxBytes: integer(env, 'AMS_PULL_MAX_BYTES', 10 * MIB, 1024, 1024 * MIB),
+    pullMaxWaitSeconds: integer(env, 'AMS_PULL_MAX_WAIT_S', 300, 0, 3600),
+    sqliteSynchronous: oneOf<SqliteSynchronous>(env, 'AMS_SQLITE_SYNCHRONOUS', ['NORMAL', 'FULL'], 'NORMAL'),
+    logLevel: oneOf(env, 'AMS_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+  });
+}

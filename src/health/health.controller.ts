@@ -1,0 +1,70 @@
+import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { hostname } from 'node:os';
+import { Open } from '../auth/action.decorator.js';
+import { Context, type RequestContext } from '../auth/caller.js';
+import { AmsError } from '../common/ams-error.js';
+import { METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-store.repository.js';
+import { VERSION } from './version.js';
+
+class StatusDto {
+  @ApiProperty({ example: 'ok' }) status!: string;
+  @ApiPropertyOptional({ example: 'disabled' }) push_functionality?: string;
+}
+
+class VersionDto {
+  @ApiProperty() build_time!: string;
+  @ApiProperty({ description: 'runtime of the service (the original reports its Go version here)' }) golang!: string;
+  @ApiProperty() compiler!: string;
+  @ApiProperty() os!: string;
+  @ApiProperty() architecture!: string;
+  @ApiPropertyOptional() release?: string;
+  @ApiPropertyOptional() hostname?: string;
+}
+
+const STARTED = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+const isAdminView = (ctx: RequestContext): boolean =>
+  ctx.caller.user !== null && (ctx.caller.roles.has('service_admin') || ctx.caller.roles.has('admin_viewer'));
+
+@ApiTags('status')
+@Controller('v1')
+export class HealthController {
+  constructor(@Inject(METADATA_STORE) private readonly store: MetadataStore) {}
+
+  @Get('status')
+  @Open()
+  @ApiOperation({ summary: 'Service health; `details=true` needs a service_admin or admin_viewer token' })
+  @ApiQuery({ name: 'details', required: false })
+  @ApiOkResponse({ type: StatusDto })
+  async status(@Context() ctx: RequestContext, @Query('details') details?: string): Promise<StatusDto> {
+    if (details === 'true') {
+      // spec 3.8: the original swaps these two, and clients have been written against it.
+      if (ctx.token !== 'known') throw AmsError.forbidden();
+      if (!isAdminView(ctx)) throw AmsError.unauthorized();
+    }
+    try {
+      await this.store.ping();
+    } catch {
+      throw AmsError.unavailable('Storage backend is unavailable');
+    }
+    // Push delivery is not part of this build yet, so the service says so the way the original does.
+    return { status: 'ok', push_functionality: 'disabled' };
+  }
+
+  @Get('version')
+  @Open()
+  @ApiOperation({ summary: 'Build information; `release` only for service_admin and admin_viewer' })
+  @ApiOkResponse({ type: VersionDto })
+  version(@Context() ctx: RequestContext): VersionDto {
+    const body: VersionDto = {
+      build_time: STARTED,
+      golang: `node ${process.version}`,
+      compiler: 'tsc',
+      os: process.platform,
+      architecture: process.arch,
+      hostname: hostname(),
+    };
+    if (isAdminView(ctx)) body.release = VERSION;
+    return body;
+  }
+}

@@ -1,0 +1,27 @@
+import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { AMS_CONFIG, type AmsConfig } from '../../config/config.js';
+import { MESSAGE_LOG } from '../ports/message-log.repository.js';
+import { METADATA_STORE } from '../ports/metadata-store.repository.js';
+import { SqliteFile } from './sqlite-file.js';
+import { SqliteMessageLog } from './sqlite-message-log.repository.js';
+import { SqliteMetadataStore } from './sqlite-metadata-store.repository.js';
+
+@Injectable()
+class SqliteFileCloser implements OnApplicationShutdown {
+  constructor(@Inject(SqliteFile) private readonly file: SqliteFile) {}
+
+  onApplicationShutdown(): void {
+    this.file.close();
+  }
+}
+
+@Module({
+  providers: [
+    { provide: SqliteFile, inject: [AMS_CONFIG], useFactory: (config: AmsConfig) => new SqliteFile(config) },
+    SqliteFileCloser,
+    { provide: MESSAGE_LOG, useClass: SqliteMessageLog },
+    { provide: METADATA_STORE, useClass: SqliteMetadataStore },
+  ],
+  exports: [MESSAGE_LOG, METADATA_STORE],
+})
+export class EmbeddedStoreModule {}

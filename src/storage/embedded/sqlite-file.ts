@@ -1,0 +1,124 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { AmsConfig } from '../../config/config.js';
+
+const SCHEMA_VERSION = 1;
+
+/**
+ * Documents as JSON columns where MongoDB will keep sub-documents (memberships, ACLs, push config), so that both
+ * backends hold the same shape. Leases sit in their own table from the start: individual ack mode needs no migration.
+ */
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS projects (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  uuid TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL UNIQUE,
+  description TEXT NOT NULL,
+  created_on INTEGER NOT NULL,
+  modified_on INTEGER NOT NULL,
+  created_by TEXT
+);
+CREATE TABLE IF NOT EXISTS users (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  uuid TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL UNIQUE,
+  email TEXT NOT NULL,
+  first_name TEXT NOT NULL,
+  last_name TEXT NOT NULL,
+  organization TEXT NOT NULL,
+  description TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  token_sealed TEXT NOT NULL,
+  service_roles TEXT NOT NULL,
+  projects TEXT NOT NULL,
+  created_on INTEGER NOT NULL,
+  modified_on INTEGER NOT NULL,
+  created_by TEXT
+);
+CREATE TABLE IF NOT EXISTS topics (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_uuid TEXT NOT NULL,
+  name TEXT NOT NULL,
+  log_id TEXT NOT NULL,
+  schema_uuid TEXT,
+  acl TEXT NOT NULL,
+  created_on INTEGER NOT NULL,
+  UNIQUE (project_uuid, name)
+);
+CREATE TABLE IF NOT EXISTS subscriptions (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_uuid TEXT NOT NULL,
+  name TEXT NOT NULL,
+  topic_name TEXT NOT NULL,
+  ack_deadline INTEGER NOT NULL,
+  push_config TEXT,
+  acl TEXT NOT NULL,
+  ack_mode TEXT NOT NULL,
+  created_on INTEGER NOT NULL,
+  ack_floor INTEGER NOT NULL,
+  read_offset INTEGER NOT NULL,
+  window_end INTEGER,
+  window_pulled_at INTEGER,
+  cursor_version INTEGER NOT NULL,
+  UNIQUE (project_uuid, name)
+);
+CREATE INDEX IF NOT EXISTS subscriptions_by_topic ON subscriptions (project_uuid, topic_name);
+CREATE TABLE IF NOT EXISTS leases (
+  project_uuid TEXT NOT NULL,
+  subscription TEXT NOT NULL,
+  offset INTEGER NOT NULL,
+  deadline INTEGER NOT NULL,
+  delivery_attempt INTEGER NOT NULL,
+  lease_id TEXT NOT NULL,
+  PRIMARY KEY (project_uuid, subscription, offset)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS logs (
+  log_id TEXT PRIMARY KEY,
+  min_offset INTEGER NOT NULL,
+  next_offset INTEGER NOT NULL,
+  last_publish_us INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+  log_id TEXT NOT NULL,
+  offset INTEGER NOT NULL,
+  publish_us INTEGER NOT NULL,
+  data TEXT NOT NULL,
+  attributes TEXT,
+  PRIMARY KEY (log_id, offset)
+) WITHOUT ROWID;
+`;
+
+/** The one SQLite database of the embedded store, shared by both of its port adapters. */
+export class SqliteFile {
+  readonly db: Database.Database;
+
+  constructor(config: Pick<AmsConfig, 'dataDir' | 'sqliteSynchronous'>) {
+    mkdirSync(config.dataDir, { recursive: true });
+    this.db = new Database(join(config.dataDir, 'ams.sqlite'));
+    // WAL: readers never block the writer. NORMAL: a commit is in the WAL (the OS has it) before we answer, which
+    // survives a killed process; FULL adds an fsync per commit for power loss (docs/architecture.md).
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${config.sqliteSynchronous}`);
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = OFF');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    this.db.exec(SCHEMA);
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
+      | { value: string }
+      | undefined;
+    if (row === undefined) {
+      this.db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+    } else if (Number(row.value) > SCHEMA_VERSION) {
+      throw new Error(`data directory holds schema version ${row.value}; this build knows ${SCHEMA_VERSION}`);
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,446 @@
+import { Injectable } from '@nestjs/common';
+import type Database from 'better-sqlite3';
+import type { Page, PageQuery } from '../../common/pagination.js';
+import type {
+  MetadataStore,
+  NewCursor,
+  ProjectPatch,
+  SubscriptionFilter,
+  SubscriptionPatch,
+  TopicFilter,
+  TopicPatch,
+  UpdateOutcome,
+  UserFilter,
+  UserPatch,
+} from '../ports/metadata-store.repository.js';
+import type {
+  AckMode,
+  Membership,
+  ProjectRecord,
+  PushConfigRecord,
+  ServiceRole,
+  SubscriptionRecord,
+  TopicRecord,
+  UserRecord,
+} from '../ports/records.js';
+import { SqliteFile } from './sqlite-file.js';
+
+type Row = Record<string, unknown>;
+
+const toDate = (ms: unknown): Date => new Date(ms as number);
+const json = <T>(text: unknown): T => JSON.parse(text as string) as T;
+const isUniqueViolation = (err: unknown): boolean =>
+  err instanceof Error && (err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+
+function projectFrom(row: Row): ProjectRecord {
+  return {
+    uuid: row.uuid as string,
+    name: row.name as string,
+    description: row.description as string,
+    createdOn: toDate(row.created_on),
+    modifiedOn: toDate(row.modified_on),
+    createdBy: (row.created_by as string | null) ?? null,
+  };
+}
+
+function userFrom(row: Row): UserRecord {
+  return {
+    uuid: row.uuid as string,
+    name: row.name as string,
+    email: row.email as string,
+    firstName: row.first_name as string,
+    lastName: row.last_name as string,
+    organization: row.organization as string,
+    description: row.description as string,
+    tokenHash: row.token_hash as string,
+    tokenSealed: row.token_sealed as string,
+    serviceRoles: json<ServiceRole[]>(row.service_roles),
+    projects: json<Membership[]>(row.projects),
+    createdOn: toDate(row.created_on),
+    modifiedOn: toDate(row.modified_on),
+    createdBy: (row.created_by as string | null) ?? null,
+  };
+}
+
+function topicFrom(row: Row): TopicRecord {
+  return {
+    projectUuid: row.project_uuid as string,
+    name: row.name as string,
+    logId: row.log_id as string,
+    schemaUuid: (row.schema_uuid as string | null) ?? null,
+    authorizedUsers: json<string[]>(row.acl),
+    createdOn: toDate(row.created_on),
+  };
+}
+
+function subscriptionFrom(row: Row): SubscriptionRecord {
+  const windowEnd = row.window_end as number | null;
+  return {
+    projectUuid: row.project_uuid as string,
+    name: row.name as string,
+    topicName: row.topic_name as string,
+    ackDeadlineSeconds: row.ack_deadline as number,
+    pushConfig: row.push_config === null ? null : json<PushConfigRecord>(row.push_config),
+    authorizedUsers: json<string[]>(row.acl),
+    ackMode: row.ack_mode as AckMode,
+    createdOn: toDate(row.created_on),
+    cursor: {
+      ackFloor: row.ack_floor as number,
+      readOffset: row.read_offset as number,
+      window: windowEnd === null ? null : { end: windowEnd, pulledAt: toDate(row.window_pulled_at) },
+      version: row.cursor_version as number,
+    },
+  };
+}
+
+/** Column assignments for a patch: only the keys present, mapped to their columns and encodings. */
+function assignments(patch: object, columns: Record<string, (value: never) => unknown>): [string[], unknown[]] {
+  const names: string[] = [];
+  const values: unknown[] = [];
+  for (const [key, value] of Object.entries(patch)) {
+    const encode = columns[key];
+    if (encode === undefined || value === undefined) continue;
+    names.push(`${camelToSnake(key)} = ?`);
+    values.push(encode(value as never));
+  }
+  return [names, values];
+}
+
+const camelToSnake = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const same = (value: unknown): unknown => value;
+const asJson = (value: unknown): string => JSON.stringify(value);
+const asMillis = (value: Date): number => value.getTime();
+
+const PROJECT_COLUMNS = { name: same, description: same, modifiedOn: asMillis };
+const USER_COLUMNS = {
+  name: same,
+  email: same,
+  firstName: same,
+  lastName: same,
+  organization: same,
+  description: same,
+  tokenHash: same,
+  tokenSealed: same,
+  serviceRoles: asJson,
+  projects: asJson,
+  modifiedOn: asMillis,
+};
+const TOPIC_COLUMNS = { schemaUuid: same, authorizedUsers: asJson };
+const SUBSCRIPTION_COLUMNS = {
+  ackDeadlineSeconds: same,
+  pushConfig: (value: PushConfigRecord | null) => (value === null ? null : JSON.stringify(value)),
+  authorizedUsers: asJson,
+};
+const RENAMED_COLUMNS: Record<string, string> = {
+  'authorized_users = ?': 'acl = ?',
+  'ack_deadline_seconds = ?': 'ack_deadline = ?',
+};
+
+@Injectable()
+export class SqliteMetadataStore implements MetadataStore {
+  private readonly db: Database.Database;
+
+  constructor(file: SqliteFile) {
+    this.db = file.db;
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  // ---- projects -------------------------------------------------------------------------------------------------
+
+  async createProject(p: ProjectRecord): Promise<boolean> {
+    return this.insertUnique(
+      'INSERT INTO projects (uuid, name, description, created_on, modified_on, created_by) VALUES (?, ?, ?, ?, ?, ?)',
+      [p.uuid, p.name, p.description, p.createdOn.getTime(), p.modifiedOn.getTime(), p.createdBy],
+    );
+  }
+
+  async projectByName(name: string): Promise<ProjectRecord | null> {
+    return this.one('SELECT * FROM projects WHERE name = ?', [name], projectFrom);
+  }
+
+  async projectByUuid(uuid: string): Promise<ProjectRecord | null> {
+    return this.one('SELECT * FROM projects WHERE uuid = ?', [uuid], projectFrom);
+  }
+
+  async listProjects(): Promise<ProjectRecord[]> {
+    return (this.db.prepare('SELECT * FROM projects ORDER BY seq').all() as Row[]).map(projectFrom);
+  }
+
+  async updateProject(uuid: string, patch: ProjectPatch): Promise<UpdateOutcome<ProjectRecord>> {
+    return this.updateRow('projects', 'uuid = ?', [uuid], patch, PROJECT_COLUMNS, projectFrom);
+  }
+
+  async deleteProject(uuid: string): Promise<boolean> {
+    return this.db.transaction(() => {
+      const deleted = this.db.prepare('DELETE FROM projects WHERE uuid = ?').run(uuid).changes === 1;
+      this.db.prepare('DELETE FROM topics WHERE project_uuid = ?').run(uuid);
+      this.db.prepare('DELETE FROM subscriptions WHERE project_uuid = ?').run(uuid);
+      this.db.prepare('DELETE FROM leases WHERE project_uuid = ?').run(uuid);
+      const members = this.db
+        .prepare(`SELECT uuid, projects FROM users WHERE ${MEMBER_OF}`)
+        .all(uuid) as { uuid: string; projects: string }[];
+      const update = this.db.prepare('UPDATE users SET projects = ? WHERE uuid = ?');
+      for (const member of members) {
+        const kept = json<Membership[]>(member.projects).filter((m) => m.projectUuid !== uuid);
+        update.run(JSON.stringify(kept), member.uuid);
+      }
+      return deleted;
+    })();
+  }
+
+  // ---- users ----------------------------------------------------------------------------------------------------
+
+  async createUser(u: UserRecord): Promise<boolean> {
+    return this.insertUnique(
+      `INSERT INTO users (uuid, name, email, first_name, last_name, organization, description, token_hash,
+         token_sealed, service_roles, projects, created_on, modified_on, created_by)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        u.uuid,
+        u.name,
+        u.email,
+        u.firstName,
+        u.lastName,
+        u.organization,
+        u.description,
+        u.tokenHash,
+        u.tokenSealed,
+        JSON.stringify(u.serviceRoles),
+        JSON.stringify(u.projects),
+        u.createdOn.getTime(),
+        u.modifiedOn.getTime(),
+        u.createdBy,
+      ],
+    );
+  }
+
+  async userByName(name: string): Promise<UserRecord | null> {
+    return this.one('SELECT * FROM users WHERE name = ?', [name], userFrom);
+  }
+
+  async userByUuid(uuid: string): Promise<UserRecord | null> {
+    return this.one('SELECT * FROM users WHERE uuid = ?', [uuid], userFrom);
+  }
+
+  async userByTokenHash(tokenHash: string): Promise<UserRecord | null> {
+    return this.one('SELECT * FROM users WHERE token_hash = ?', [tokenHash], userFrom);
+  }
+
+  async usersByUuid(uuids: readonly string[]): Promise<UserRecord[]> {
+    return this.manyByKey('uuid', uuids);
+  }
+
+  async usersByName(names: readonly string[]): Promise<UserRecord[]> {
+    return this.manyByKey('name', names);
+  }
+
+  async listUsers(filter: UserFilter, page: PageQuery): Promise<Page<UserRecord> | null> {
+    const where = filter.projectUuid === undefined ? ['1 = 1', []] : [MEMBER_OF, [filter.projectUuid]];
+    return this.page('users', where[0] as string, where[1] as unknown[], page, userFrom);
+  }
+
+  async updateUser(uuid: string, patch: UserPatch): Promise<UpdateOutcome<UserRecord>> {
+    return this.updateRow('users', 'uuid = ?', [uuid], patch, USER_COLUMNS, userFrom);
+  }
+
+  async deleteUser(uuid: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM users WHERE uuid = ?').run(uuid).changes === 1;
+  }
+
+  // ---- topics ---------------------------------------------------------------------------------------------------
+
+  async createTopic(t: TopicRecord): Promise<boolean> {
+    return this.insertUnique(
+      'INSERT INTO topics (project_uuid, name, log_id, schema_uuid, acl, created_on) VALUES (?, ?, ?, ?, ?, ?)',
+      [t.projectUuid, t.name, t.logId, t.schemaUuid, JSON.stringify(t.authorizedUsers), t.createdOn.getTime()],
+    );
+  }
+
+  async topic(projectUuid: string, name: string): Promise<TopicRecord | null> {
+    return this.one('SELECT * FROM topics WHERE project_uuid = ? AND name = ?', [projectUuid, name], topicFrom);
+  }
+
+  async listTopics(projectUuid: string, filter: TopicFilter, page: PageQuery): Promise<Page<TopicRecord> | null> {
+    const [where, params] = withAcl('project_uuid = ?', [projectUuid], filter.aclUser);
+    return this.page('topics', where, params, page, topicFrom);
+  }
+
+  async updateTopic(projectUuid: string, name: string, patch: TopicPatch): Promise<TopicRecord | null> {
+    const outcome = this.updateRow('topics', 'project_uuid = ? AND name = ?', [projectUuid, name], patch, TOPIC_COLUMNS, topicFrom);
+    return outcome === 'missing' || outcome === 'name-taken' ? null : outcome;
+  }
+
+  async deleteTopic(projectUuid: string, name: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM topics WHERE project_uuid = ? AND name = ?').run(projectUuid, name).changes === 1;
+  }
+
+  // ---- subscriptions --------------------------------------------------------------------------------------------
+
+  async createSubscription(s: SubscriptionRecord): Promise<boolean> {
+    return this.insertUnique(
+      `INSERT INTO subscriptions (project_uuid, name, topic_name, ack_deadline, push_config, acl, ack_mode, created_on,
+         ack_floor, read_offset, window_end, window_pulled_at, cursor_version)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        s.projectUuid,
+        s.name,
+        s.topicName,
+        s.ackDeadlineSeconds,
+        s.pushConfig === null ? null : JSON.stringify(s.pushConfig),
+        JSON.stringify(s.authorizedUsers),
+        s.ackMode,
+        s.createdOn.getTime(),
+        s.cursor.ackFloor,
+        s.cursor.readOffset,
+        s.cursor.window?.end ?? null,
+        s.cursor.window?.pulledAt.getTime() ?? null,
+        s.cursor.version,
+      ],
+    );
+  }
+
+  async subscription(projectUuid: string, name: string): Promise<SubscriptionRecord | null> {
+    return this.one('SELECT * FROM subscriptions WHERE project_uuid = ? AND name = ?', [projectUuid, name], subscriptionFrom);
+  }
+
+  async listSubscriptions(
+    projectUuid: string,
+    filter: SubscriptionFilter,
+    page: PageQuery,
+  ): Promise<Page<SubscriptionRecord> | null> {
+    let where = 'project_uuid = ?';
+    const params: unknown[] = [projectUuid];
+    if (filter.topicName !== undefined) {
+      where += ' AND topic_name = ?';
+      params.push(filter.topicName);
+    }
+    const [filtered, allParams] = withAcl(where, params, filter.aclUser);
+    return this.page('subscriptions', filtered, allParams, page, subscriptionFrom);
+  }
+
+  async updateSubscription(projectUuid: string, name: string, patch: SubscriptionPatch): Promise<SubscriptionRecord | null> {
+    const outcome = this.updateRow(
+      'subscriptions',
+      'project_uuid = ? AND name = ?',
+      [projectUuid, name],
+      patch,
+      SUBSCRIPTION_COLUMNS,
+      subscriptionFrom,
+    );
+    return outcome === 'missing' || outcome === 'name-taken' ? null : outcome;
+  }
+
+  async deleteSubscription(projectUuid: string, name: string): Promise<boolean> {
+    return this.db.transaction(() => {
+      this.db.prepare('DELETE FROM leases WHERE project_uuid = ? AND subscription = ?').run(projectUuid, name);
+      return (
+        this.db.prepare('DELETE FROM subscriptions WHERE project_uuid = ? AND name = ?').run(projectUuid, name).changes === 1
+      );
+    })();
+  }
+
+  async compareAndSetCursor(projectUuid: string, name: string, expectedVersion: number, next: NewCursor): Promise<boolean> {
+    const result = this.db
+      .prepare(
+        `UPDATE subscriptions SET ack_floor = ?, read_offset = ?, window_end = ?, window_pulled_at = ?,
+           cursor_version = cursor_version + 1
+         WHERE project_uuid = ? AND name = ? AND cursor_version = ?`,
+      )
+      .run(
+        next.ackFloor,
+        next.readOffset,
+        next.window?.end ?? null,
+        next.window?.pulledAt.getTime() ?? null,
+        projectUuid,
+        name,
+        expectedVersion,
+      );
+    return result.changes === 1;
+  }
+
+  async aclResourcesOf(projectUuid: string, userUuid: string): Promise<{ topics: string[]; subscriptions: string[] }> {
+    const names = (table: string): string[] =>
+      this.db
+        .prepare(`SELECT name FROM ${table} WHERE project_uuid = ? AND ${IN_ACL} ORDER BY seq`)
+        .pluck()
+        .all(projectUuid, userUuid) as string[];
+    return { topics: names('topics'), subscriptions: names('subscriptions') };
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------------------------
+
+  private one<T>(sql: string, params: unknown[], map: (row: Row) => T): T | null {
+    const row = this.db.prepare(sql).get(...params) as Row | undefined;
+    return row === undefined ? null : map(row);
+  }
+
+  private manyByKey(column: 'uuid' | 'name', keys: readonly string[]): UserRecord[] {
+    if (keys.length === 0) return [];
+    const rows = this.db
+      .prepare(`SELECT * FROM users WHERE ${column} IN (SELECT value FROM json_each(?))`)
+      .all(JSON.stringify(keys)) as Row[];
+    return rows.map(userFrom);
+  }
+
+  private insertUnique(sql: string, params: unknown[]): boolean {
+    try {
+      this.db.prepare(sql).run(...params);
+      return true;
+    } catch (err) {
+      if (isUniqueViolation(err)) return false;
+      throw err;
+    }
+  }
+
+  private updateRow<T>(
+    table: string,
+    where: string,
+    keys: unknown[],
+    patch: object,
+    columns: Record<string, (value: never) => unknown>,
+    map: (row: Row) => T,
+  ): UpdateOutcome<T> {
+    const [sets, values] = assignments(patch, columns);
+    return this.db.transaction((): UpdateOutcome<T> => {
+      if (sets.length > 0) {
+        const sql = `UPDATE ${table} SET ${sets.map((s) => RENAMED_COLUMNS[s] ?? s).join(', ')} WHERE ${where}`;
+        try {
+          if (this.db.prepare(sql).run(...values, ...keys).changes === 0) return 'missing';
+        } catch (err) {
+          if (isUniqueViolation(err)) return 'name-taken';
+          throw err;
+        }
+      }
+      return this.one(`SELECT * FROM ${table} WHERE ${where}`, keys, map) ?? 'missing';
+    })();
+  }
+
+  /** Newest first by insertion sequence; the position handed out is the sequence number of the next page's head. */
+  private page<T>(table: string, where: string, params: unknown[], query: PageQuery, map: (row: Row) => T): Page<T> | null {
+    let from = Number.MAX_SAFE_INTEGER;
+    if (query.after !== undefined) {
+      if (!/^\d+$/.test(query.after)) return null;
+      from = Number(query.after);
+      const exists = this.db.prepare(`SELECT 1 FROM ${table} WHERE seq = ? AND ${where}`).get(from, ...params);
+      if (exists === undefined) return null;
+    }
+    const total = this.db.prepare(`SELECT count(*) FROM ${table} WHERE ${where}`).pluck().get(...params) as number;
+    const limit = query.size > 0 ? query.size + 1 : -1;
+    const rows = this.db
+      .prepare(`SELECT * FROM ${table} WHERE seq <= ? AND ${where} ORDER BY seq DESC LIMIT ?`)
+      .all(from, ...params, limit) as Row[];
+    const hasMore = query.size > 0 && rows.length > query.size;
+    const items = (hasMore ? rows.slice(0, query.size) : rows).map(map);
+    return { items, next: hasMore ? String(rows[query.size].seq) : null, total };
+  }
+}
+
+const MEMBER_OF = "EXISTS (SELECT 1 FROM json_each(users.projects) WHERE json_extract(value, '$.projectUuid') = ?)";
+const IN_ACL = 'EXISTS (SELECT 1 FROM json_each(acl) WHERE value = ?)';
+
+function withAcl(where: string, params: unknown[], aclUser: string | undefined): [string, unknown[]] {
+  return aclUser === undefined ? [where, params] : [`${where} AND ${IN_ACL}`, [...params, aclUser]];
+}

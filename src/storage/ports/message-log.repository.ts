@@ -1,0 +1,34 @@
+import type { LogBounds, NewMessage, StoredMessage } from './records.js';
+
+export const MESSAGE_LOG = Symbol('MessageLog');
+
+/** What an append assigned: the offset and the publish time (epoch microseconds) of each message, in input order. */
+export interface Appended {
+  readonly offset: number;
+  readonly publishTime: number;
+}
+
+/**
+ * One append-only log per topic incarnation (architecture decision 2). Offsets start at 0 and have no gaps;
+ * publish times never go backwards within a log, so time-to-offset can search by offset.
+ */
+export interface MessageLog {
+  createLog(logId: string): Promise<void>;
+  deleteLog(logId: string): Promise<void>;
+  /** Resolves only once the messages are durable (decision 7). */
+  append(logId: string, messages: readonly NewMessage[]): Promise<Appended[]>;
+  /** Messages from `from` on, at most `max` of them and, past the first, at most about `maxBytes` of data. */
+  read(logId: string, from: number, max: number, maxBytes: number): Promise<StoredMessage[]>;
+  /** Bounds of a log; a log that does not exist has `{min: 0, max: 0}`. */
+  bounds(logId: string): Promise<LogBounds>;
+  /** The first offset published at or after `epochMicros`, or null if none is. */
+  offsetAtTime(logId: string, epochMicros: number): Promise<number | null>;
+}
+
+/** An append to a log that no longer exists (its topic was deleted meanwhile). */
+export class LogNotFoundError extends Error {
+  constructor(readonly logId: string) {
+    super(`message log ${logId} does not exist`);
+    this.name = 'LogNotFoundError';
+  }
+}

@@ -1,0 +1,185 @@
+import { Body, Controller, HttpCode, Delete, Get, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { Action } from '../auth/action.decorator.js';
+import { type Caller, CallerParam, UrlProject } from '../auth/caller.js';
+import { AclDto, ModifySubscriptionAclDto } from '../common/dto/acl.dto.js';
+import { pageQuery } from '../common/pagination.js';
+import { verb } from '../common/routes.js';
+import type { ProjectRecord } from '../storage/ports/records.js';
+import {
+  AcknowledgeDto,
+  CreateSubscriptionDto,
+  ModifyAckDeadlineDto,
+  ModifyOffsetDto,
+  ModifyPushConfigDto,
+  OffsetDto,
+  OffsetsDto,
+  PullDto,
+  PullResultDto,
+  SubscriptionDto,
+  SubscriptionPageDto,
+} from './dto/subscription.dto.js';
+import { SubscriptionsService } from './subscriptions.service.js';
+
+/** Fires when the client disconnects before its answer was sent, so a long-poll stops waiting. */
+function clientGone(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+@ApiTags('subscriptions')
+@Controller('v1/projects/:project/subscriptions')
+export class SubscriptionsController {
+  constructor(private readonly subscriptions: SubscriptionsService) {}
+
+  @Get()
+  @Action('subscriptions:list')
+  @ApiOperation({ summary: 'Subscriptions of the project, newest first (consumers see those whose ACL holds them)' })
+  @ApiQuery({ name: 'pageSize', required: false })
+  @ApiQuery({ name: 'pageToken', required: false })
+  @ApiOkResponse({ type: SubscriptionPageDto })
+  list(
+    @CallerParam() caller: Caller,
+    @UrlProject() project: ProjectRecord,
+    @Query('pageSize') pageSize?: string,
+    @Query('pageToken') pageToken?: string,
+  ): Promise<SubscriptionPageDto> {
+    return this.subscriptions.list(caller, project, pageQuery(pageSize, pageToken));
+  }
+
+  @Put(':subscription')
+  @Action('subscriptions:create')
+  @ApiOperation({ summary: 'Create a subscription; it receives what is published from now on' })
+  @ApiOkResponse({ type: SubscriptionDto })
+  create(
+    @UrlProject() project: ProjectRecord,
+    @Param('subscription') name: string,
+    @Body() body: CreateSubscriptionDto,
+  ): Promise<SubscriptionDto> {
+    return this.subscriptions.create(project, name, body);
+  }
+
+  @Get(':subscription')
+  @Action('subscriptions:show')
+  @ApiOkResponse({ type: SubscriptionDto })
+  show(@UrlProject() project: ProjectRecord, @Param('subscription') name: string): Promise<SubscriptionDto> {
+    return this.subscriptions.show(project, name);
+  }
+
+  @Delete(':subscription')
+  @Action('subscriptions:delete')
+  @ApiOperation({ summary: 'Delete a subscription (empty body, or a deactivation message for active push)' })
+  @ApiOkResponse({ description: 'empty body' })
+  delete(@UrlProject() project: ProjectRecord, @Param('subscription') name: string): Promise<{ message: string } | undefined> {
+    return this.subscriptions.delete(project, name);
+  }
+
+  @Post(verb('subscription', 'pull'))
+  @HttpCode(200)
+  @Action('subscriptions:pull')
+  @ApiOperation({ summary: 'Pull messages from the acknowledged offset on (the same window until acknowledged)' })
+  @ApiBody({ type: PullDto })
+  @ApiOkResponse({ type: PullResultDto })
+  pull(
+    @CallerParam() caller: Caller,
+    @UrlProject() project: ProjectRecord,
+    @Param('subscription') name: string,
+    @Body() raw: unknown, // decoded by the service, after the existence and ACL checks (spec 4.2 order)
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<PullResultDto> {
+    return this.subscriptions.pull(caller, project, name, raw, clientGone(reply));
+  }
+
+  @Post(verb('subscription', 'acknowledge'))
+  @HttpCode(200)
+  @Action('subscriptions:acknowledge')
+  @ApiOperation({ summary: 'Acknowledge everything up to the highest ackId given' })
+  @ApiOkResponse({ description: '`{}`' })
+  acknowledge(
+    @UrlProject() project: ProjectRecord,
+    @Param('subscription') name: string,
+    @Body() body: AcknowledgeDto,
+  ): Promise<Record<string, never>> {
+    return this.subscriptions.acknowledge(project, name, body.ackIds);
+  }
+
+  @Post(verb('subscription', 'modifyAckDeadline'))
+  @HttpCode(200)
+  @Action('subscriptions:modifyAckDeadline')
+  @ApiOkResponse({ description: 'empty body' })
+  modifyAckDeadline(
+    @UrlProject() project: ProjectRecord,
+    @Param('subscription') name: string,
+    @Body() body: ModifyAckDeadlineDto,
+  ): Promise<void> {
+    return this.subscriptions.modifyAckDeadline(project, name, body.ackDeadlineSeconds);
+  }
+
+  @Post(verb('subscription', 'modifyPushConfig'))
+  @HttpCode(200)
+  @Action('subscriptions:modifyPushConfig')
+  @ApiOperation({ summary: 'Set the push configuration; absent or {} turns the subscription back to pull' })
+  @ApiOkResponse({ description: 'empty body' })
+  modifyPushConfig(
+    @UrlProject() project: ProjectRecord,
+    @Param('subscription') name: string,
+    @Body() body: ModifyPushConfigDto,
+  ): Promise<void> {
+    return this.subscriptions.modifyPushConfig(project, name, body.pushConfig);
+  }
+
+  @Get(verb('subscription', 'offsets'))
+  @Action('subscriptions:offsets')
+  @ApiOkResponse({ type: OffsetsDto })
+  offsets(@UrlProject() project: ProjectRecord, @Param('subscription') name: string): Promise<OffsetsDto> {
+    return this.subscriptions.offsets(project, name);
+  }
+
+  @Post(verb('subscription', 'modifyOffset'))
+  @HttpCode(200)
+  @Action('subscriptions:modifyOffset')
+  @ApiOperation({ summary: 'Move the subscription to an offset between min and max; the next pull starts there' })
+  @ApiOkResponse({ description: 'empty body' })
+  modifyOffset(
+    @UrlProject() project: ProjectRecord,
+    @Param('subscription') name: string,
+    @Body() body: ModifyOffsetDto,
+  ): Promise<void> {
+    return this.subscriptions.modifyOffset(project, name, body.offset);
+  }
+
+  @Get(verb('subscription', 'timeToOffset'))
+  @Action('subscriptions:timeToOffset')
+  @ApiQuery({ name: 'time', example: '2019-09-02T13:39:11.100Z' })
+  @ApiOkResponse({ type: OffsetDto })
+  timeToOffset(
+    @UrlProject() project: ProjectRecord,
+    @Param('subscription') name: string,
+    @Query('time') time?: string,
+  ): Promise<OffsetDto> {
+    return this.subscriptions.timeToOffset(project, name, time);
+  }
+
+  @Get(verb('subscription', 'acl'))
+  @Action('subscriptions:acl')
+  @ApiOkResponse({ type: AclDto })
+  acl(@UrlProject() project: ProjectRecord, @Param('subscription') name: string): Promise<AclDto> {
+    return this.subscriptions.showAcl(project, name);
+  }
+
+  @Post(verb('subscription', 'modifyAcl'))
+  @HttpCode(200)
+  @Action('subscriptions:modifyAcl')
+  @ApiOkResponse({ description: 'empty body' })
+  modifyAcl(
+    @UrlProject() project: ProjectRecord,
+    @Param('subscription') name: string,
+    @Body() body: ModifySubscriptionAclDto,
+  ): Promise<void> {
+    return this.subscriptions.modifyAcl(project, name, body.authorized_users);
+  }
+}

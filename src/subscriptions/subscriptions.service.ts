@@ -1,0 +1,275 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type Caller, isServiceAdmin } from '../auth/caller.js';
+import { newSecret } from '../auth/token-vault.js';
+import { AclService } from '../common/acl.service.js';
+import { formatAckId, parseAckId } from '../common/ack-id.js';
+import { AmsError } from '../common/ams-error.js';
+import type { AclDto } from '../common/dto/acl.dto.js';
+import { decodeBody } from '../common/json-body.js';
+import { parseSubscriptionTopic, subscriptionRef, topicRef } from '../common/names.js';
+import { type PageQuery, pageBody } from '../common/pagination.js';
+import { Clock, formatPublishTime, formatSeconds, parseZuluMillis } from '../common/time.js';
+import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
+import { MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repository.js';
+import { METADATA_STORE, type MetadataStore, type NewCursor } from '../storage/ports/metadata-store.repository.js';
+import type {
+  LogBounds,
+  ProjectRecord,
+  StoredMessage,
+  SubscriptionRecord,
+  TopicRecord,
+} from '../storage/ports/records.js';
+import { PublishSignal } from '../topics/publish-signal.js';
+import { afterAcknowledge, afterPull, afterSeek, clampFloor } from './cumulative-ack.js';
+import {
+  type CreateSubscriptionDto,
+  INVALID_ACK_DEADLINE,
+  type OffsetDto,
+  type OffsetsDto,
+  PullDto,
+  type PullResultDto,
+  type PushConfigInDto,
+  type ReceivedMessageDto,
+  type SubscriptionDto,
+  type SubscriptionPageDto,
+} from './dto/subscription.dto.js';
+import { pushConfigView, resolvePushConfig } from './push-config.js';
+
+const DEFAULT_ACK_DEADLINE_SECONDS = 10;
+/** How often a waiting pull re-reads the log, for publishes that reached another replica. */
+const LONG_POLL_RECHECK_MS = 1000;
+/** Compare-and-set retries before a contended cursor update gives up (each retry re-reads). */
+const CURSOR_RETRIES = 20;
+
+@Injectable()
+export class SubscriptionsService {
+  constructor(
+    @Inject(METADATA_STORE) private readonly store: MetadataStore,
+    @Inject(MESSAGE_LOG) private readonly log: MessageLog,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(AMS_CONFIG) private readonly config: AmsConfig,
+    private readonly acl: AclService,
+    private readonly signal: PublishSignal,
+  ) {}
+
+  async list(caller: Caller, project: ProjectRecord, page: PageQuery): Promise<SubscriptionPageDto> {
+    // spec 2.4: plain consumers see only the subscriptions whose ACL holds them.
+    const filtered = caller.roles.has('consumer') && !caller.roles.has('project_admin') && !isServiceAdmin(caller);
+    const found = await this.store.listSubscriptions(
+      project.uuid,
+      filtered ? { aclUser: caller.user?.uuid ?? '' } : {},
+      page,
+    );
+    if (found === null) throw AmsError.invalid('Invalid page token');
+    return pageBody('subscriptions', found, found.items.map((s) => this.view(project, s)));
+  }
+
+  /** spec 3.6, in its order: body -> topic reference -> topic exists -> push config -> name free. */
+  async create(project: ProjectRecord, name: string, body: CreateSubscriptionDto): Promise<SubscriptionDto> {
+    const topicName = parseSubscriptionTopic(body.topic ?? '');
+    if (topicName === null) throw AmsError.invalid('Invalid Topic name');
+    const topic = await this.store.topic(project.uuid, topicName);
+    if (topic === null) throw AmsError.notFound('Topic');
+    const pushConfig = resolvePushConfig(body.pushConfig, null, newSecret);
+    const { max } = await this.log.bounds(topic.logId);
+    const subscription: SubscriptionRecord = {
+      projectUuid: project.uuid,
+      name,
+      topicName,
+      ackDeadlineSeconds: body.ackDeadlineSeconds || DEFAULT_ACK_DEADLINE_SECONDS,
+      pushConfig,
+      authorizedUsers: [],
+      ackMode: 'cumulative',
+      createdOn: this.clock.now(),
+      // New subscriptions see only what is published after them (spec 3.6).
+      cursor: { ackFloor: max, readOffset: max, window: null, version: 0 },
+    };
+    if (!(await this.store.createSubscription(subscription))) throw AmsError.alreadyExists('Subscription');
+    return this.view(project, subscription);
+  }
+
+  async show(project: ProjectRecord, name: string): Promise<SubscriptionDto> {
+    return this.view(project, await this.existing(project, name));
+  }
+
+  async delete(project: ProjectRecord, name: string): Promise<{ message: string } | undefined> {
+    const subscription = await this.existing(project, name);
+    if (!(await this.store.deleteSubscription(project.uuid, name))) throw AmsError.notFound('Subscription');
+    // spec 3.6: deleting an active (verified) push subscription reports its deactivation.
+    return subscription.pushConfig?.verified
+      ? { message: `Subscription ${subscriptionRef(project.name, name)} deactivated` }
+      : undefined;
+  }
+
+  async modifyPushConfig(project: ProjectRecord, name: string, input: PushConfigInDto | undefined): Promise<void> {
+    const subscription = await this.existing(project, name);
+    const pushConfig = resolvePushConfig(input, subscription.pushConfig, newSecret);
+    if ((await this.store.updateSubscription(project.uuid, name, { pushConfig })) === null) {
+      throw AmsError.notFound('Subscription');
+    }
+  }
+
+  async modifyAckDeadline(project: ProjectRecord, name: string, seconds: number | undefined): Promise<void> {
+    const ackDeadlineSeconds = seconds ?? 0;
+    if (ackDeadlineSeconds < 0 || ackDeadlineSeconds > 600) throw AmsError.invalid(INVALID_ACK_DEADLINE);
+    if ((await this.store.updateSubscription(project.uuid, name, { ackDeadlineSeconds })) === null) {
+      throw AmsError.notFound('Subscription');
+    }
+  }
+
+  async showAcl(project: ProjectRecord, name: string): Promise<AclDto> {
+    return this.acl.view((await this.existing(project, name)).authorizedUsers);
+  }
+
+  async modifyAcl(project: ProjectRecord, name: string, users: readonly string[]): Promise<void> {
+    const uuids = await this.acl.resolve(project, users);
+    if ((await this.store.updateSubscription(project.uuid, name, { authorizedUsers: uuids })) === null) {
+      throw AmsError.notFound('Subscription');
+    }
+  }
+
+  /** spec 4.2, in its order: subscription -> push rule and ACL -> topic -> body; then read, wait if asked, record. */
+  async pull(caller: Caller, project: ProjectRecord, name: string, raw: unknown, gone: AbortSignal): Promise<PullResultDto> {
+    let subscription = await this.existing(project, name);
+    this.checkMayPull(caller, subscription);
+    const topic = await this.store.topic(project.uuid, subscription.topicName);
+    if (topic === null) throw AmsError.conflict("Subscription's topic doesn't exist");
+    const body = decodeBody(raw, PullDto);
+    const max = Math.min(pullCount(body.maxMessages), this.config.pullMaxMessages);
+    const wait = body.returnImmediately === 'false' || body.returnImmediately === false;
+
+    for (let attempt = 0; attempt < CURSOR_RETRIES; attempt++) {
+      const bounds = await this.log.bounds(topic.logId);
+      const floor = clampFloor(subscription.cursor, bounds);
+      let messages = await this.log.read(topic.logId, floor, max, this.config.pullMaxBytes);
+      if (wait && messages.length > 0 && messages.length < max) {
+        messages = await this.waitForMore(topic, floor, max, messages, gone);
+      }
+      const next = afterPull(subscription.cursor, floor, messages.length, this.clock.now());
+      if (await this.store.compareAndSetCursor(project.uuid, name, subscription.cursor.version, next)) {
+        return { receivedMessages: messages.map((m) => received(project.name, name, m)) };
+      }
+      subscription = await this.existing(project, name);
+    }
+    throw AmsError.internal('Backend Error');
+  }
+
+  /** spec 4.3: cumulative; the highest ackId acknowledges everything before it. */
+  async acknowledge(project: ProjectRecord, name: string, ackIds: readonly string[] | undefined): Promise<Record<string, never>> {
+    let subscription = await this.existing(project, name);
+    if (ackIds === undefined || ackIds.length === 0) throw AmsError.invalid('Invalid ack id');
+    let highest = -1;
+    for (const ackId of ackIds) {
+      const offset = parseAckId(ackId, project.name, name);
+      if (offset === null) throw AmsError.invalid('Invalid ack id');
+      highest = Math.max(highest, offset);
+    }
+    for (let attempt = 0; attempt < CURSOR_RETRIES; attempt++) {
+      const next = afterAcknowledge(subscription.cursor, highest + 1, subscription.ackDeadlineSeconds, this.clock.now());
+      if (next instanceof AmsError) throw next;
+      if (await this.store.compareAndSetCursor(project.uuid, name, subscription.cursor.version, next)) return {};
+      subscription = await this.existing(project, name);
+    }
+    throw AmsError.internal('Error handling acknowledgement');
+  }
+
+  /** spec 4.4; a floor below the oldest retained offset (or past a re-created topic's end) is corrected and kept. */
+  async offsets(project: ProjectRecord, name: string): Promise<OffsetsDto> {
+    const subscription = await this.existing(project, name);
+    const bounds = await this.boundsOf(project, subscription);
+    const current = clampFloor(subscription.cursor, bounds);
+    if (current !== subscription.cursor.ackFloor) {
+      const next: NewCursor = { ...subscription.cursor, ackFloor: current };
+      // Best effort: a concurrent cursor change wins and will be corrected on its next read.
+      await this.store.compareAndSetCursor(project.uuid, name, subscription.cursor.version, next);
+    }
+    return { max: bounds.max, min: bounds.min, current };
+  }
+
+  async modifyOffset(project: ProjectRecord, name: string, offset: number | undefined): Promise<void> {
+    const target = offset ?? 0;
+    for (let attempt = 0; attempt < CURSOR_RETRIES; attempt++) {
+      const subscription = await this.existing(project, name);
+      const bounds = await this.boundsOf(project, subscription);
+      if (target < bounds.min || target > bounds.max) throw AmsError.invalid('Offset out of bounds');
+      if (await this.store.compareAndSetCursor(project.uuid, name, subscription.cursor.version, afterSeek(target))) return;
+    }
+    throw AmsError.internal('Backend Error');
+  }
+
+  async timeToOffset(project: ProjectRecord, name: string, time: string | undefined): Promise<OffsetDto> {
+    const subscription = await this.existing(project, name);
+    const micros = parseZuluMillis(time ?? '');
+    if (micros === null) throw AmsError.invalid('Time is not in valid Zulu format.');
+    const topic = await this.store.topic(project.uuid, subscription.topicName);
+    const offset = topic === null ? null : await this.log.offsetAtTime(topic.logId, micros);
+    if (offset === null) throw AmsError.conflict("Timestamp is out of bounds for the subscription's topic/partition");
+    return { offset };
+  }
+
+  private async waitForMore(
+    topic: TopicRecord,
+    floor: number,
+    max: number,
+    first: StoredMessage[],
+    gone: AbortSignal,
+  ): Promise<StoredMessage[]> {
+    const until = Date.now() + this.config.pullMaxWaitSeconds * 1000;
+    let messages = first;
+    while (messages.length < max && !gone.aborted && Date.now() < until) {
+      await this.signal.next(topic.logId, Math.min(LONG_POLL_RECHECK_MS, until - Date.now()), gone);
+      messages = await this.log.read(topic.logId, floor, max, this.config.pullMaxBytes);
+    }
+    return messages;
+  }
+
+  /** spec 2.4: push subscriptions are pulled only by the push worker or a service admin; consumers need the ACL. */
+  private checkMayPull(caller: Caller, subscription: SubscriptionRecord): void {
+    if (subscription.pushConfig !== null && !caller.roles.has('push_worker') && !isServiceAdmin(caller)) {
+      throw AmsError.forbidden();
+    }
+    if (caller.roles.has('consumer') && !subscription.authorizedUsers.includes(caller.user?.uuid ?? '')) {
+      throw AmsError.forbidden();
+    }
+  }
+
+  /** Bounds of the subscription's topic; a deleted topic reads as {0, 0} (spec 8.5). */
+  private async boundsOf(project: ProjectRecord, subscription: SubscriptionRecord): Promise<LogBounds> {
+    const topic = await this.store.topic(project.uuid, subscription.topicName);
+    return topic === null ? { min: 0, max: 0 } : this.log.bounds(topic.logId);
+  }
+
+  private async existing(project: ProjectRecord, name: string): Promise<SubscriptionRecord> {
+    const subscription = await this.store.subscription(project.uuid, name);
+    if (subscription === null) throw AmsError.notFound('Subscription');
+    return subscription;
+  }
+
+  private view(project: ProjectRecord, subscription: SubscriptionRecord): SubscriptionDto {
+    return {
+      name: subscriptionRef(project.name, subscription.name),
+      topic: topicRef(project.name, subscription.topicName),
+      pushConfig: pushConfigView(subscription.pushConfig),
+      ackDeadlineSeconds: subscription.ackDeadlineSeconds,
+      createdOn: formatSeconds(subscription.createdOn),
+    };
+  }
+}
+
+/** `maxMessages`: absent or unparsable -> 1; 0 or negative act as 1 (spec 4.2). */
+export function pullCount(raw: string | number | undefined): number {
+  const value = typeof raw === 'number' ? raw : Number.parseInt(raw ?? '', 10);
+  return Number.isFinite(value) && value > 0 ? Math.floor(value) : 1;
+}
+
+function received(project: string, subscription: string, m: StoredMessage): ReceivedMessageDto {
+  return {
+    ackId: formatAckId(project, subscription, m.offset),
+    message: {
+      messageId: String(m.offset),
+      ...(Object.keys(m.attributes).length > 0 ? { attributes: m.attributes } : {}),
+      data: m.data,
+      publishTime: formatPublishTime(m.publishTime),
+    },
+  };
+}

@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { type Caller, isServiceAdmin } from '../auth/caller.js';
+import { AclService } from '../common/acl.service.js';
+import { AmsError } from '../common/ams-error.js';
+import type { AclDto } from '../common/dto/acl.dto.js';
+import { decodeBody } from '../common/json-body.js';
+import { parseSchemaRef, subscriptionRef, topicRef } from '../common/names.js';
+import { type PageQuery, pageBody } from '../common/pagination.js';
+import { Clock, formatSeconds } from '../common/time.js';
+import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
+import { LogNotFoundError, MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repository.js';
+import { METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-store.repository.js';
+import type { NewMessage, ProjectRecord, TopicRecord } from '../storage/ports/records.js';
+import {
+  type CreateTopicDto,
+  PublishDto,
+  type PublishResultDto,
+  type TopicDto,
+  type TopicPageDto,
+  type TopicSubscriptionsDto,
+} from './dto/topic.dto.js';
+import { PublishSignal } from './publish-signal.js';
+
+/** Widest id and publish time a stored message can carry, for the size check before anything is appended. */
+const SIZE_PROBE = { messageId: '18446744073709551615', publishTime: '2006-01-02T15:04:05.999999999Z' };
+
+@Injectable()
+export class TopicsService {
+  constructor(
+    @Inject(METADATA_STORE) private readonly store: MetadataStore,
+    @Inject(MESSAGE_LOG) private readonly log: MessageLog,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(AMS_CONFIG) private readonly config: AmsConfig,
+    private readonly acl: AclService,
+    private readonly signal: PublishSignal,
+  ) {}
+
+  async list(caller: Caller, project: ProjectRecord, page: PageQuery): Promise<TopicPageDto> {
+    // spec 2.4: plain publishers see only the topics whose ACL holds them.
+    const filtered = caller.roles.has('publisher') && !caller.roles.has('project_admin') && !isServiceAdmin(caller);
+    const found = await this.store.listTopics(project.uuid, filtered ? { aclUser: caller.user?.uuid ?? '' } : {}, page);
+    if (found === null) throw AmsError.invalid('Invalid page token');
+    return pageBody('topics', found, found.items.map((t) => this.view(project, t)));
+  }
+
+  async create(project: ProjectRecord, name: string, body: CreateTopicDto): Promise<TopicDto> {
+    const schemaUuid = body.schema === undefined || body.schema === '' ? null : await this.schemaFor(project, body.schema);
+    const topic: TopicRecord = {
+      projectUuid: project.uuid,
+      name,
+      logId: randomUUID(),
+      schemaUuid,
+      authorizedUsers: [],
+      createdOn: this.clock.now(),
+    };
+    if (await this.store.topic(project.uuid, name)) throw AmsError.alreadyExists('Topic');
+    await this.log.createLog(topic.logId);
+    if (!(await this.store.createTopic(topic))) {
+      await this.log.deleteLog(topic.logId);
+      throw AmsError.alreadyExists('Topic');
+    }
+    return this.view(project, topic);
+  }
+
+  async show(project: ProjectRecord, name: string): Promise<TopicDto> {
+    return this.view(project, await this.existing(project, name));
+  }
+
+  /** The topic and its log go; its subscriptions stay and answer 409 until it is re-created (spec 4.5). */
+  async delete(project: ProjectRecord, name: string): Promise<void> {
+    const topic = await this.existing(project, name);
+    if (!(await this.store.deleteTopic(project.uuid, name))) throw AmsError.notFound('Topic');
+    await this.log.deleteLog(topic.logId);
+  }
+
+  /** spec 4.1, in its order: topic -> ACL -> parse -> sizes of all messages -> append. */
+  async publish(caller: Caller, project: ProjectRecord, name: string, raw: unknown): Promise<PublishResultDto> {
+    const topic = await this.existing(project, name);
+    this.checkPublisherAcl(caller, topic);
+    const messages = toNewMessages(decodeBody(raw, PublishDto));
+    for (const message of messages) {
+      if (storedSize(message) > this.config.maxMessageBytes) throw AmsError.tooLarge('Message size is too large');
+    }
+    try {
+      const appended = await this.log.append(topic.logId, messages);
+      if (appended.length > 0) this.signal.published(topic.logId);
+      return { messageIds: appended.map((a) => String(a.offset)) };
+    } catch (err) {
+      if (err instanceof LogNotFoundError) throw AmsError.notFound('Topic');
+      throw err;
+    }
+  }
+
+  async showAcl(project: ProjectRecord, name: string): Promise<AclDto> {
+    return this.acl.view((await this.existing(project, name)).authorizedUsers);
+  }
+
+  async modifyAcl(project: ProjectRecord, name: string, users: readonly string[]): Promise<void> {
+    const uuids = await this.acl.resolve(project, users);
+    if ((await this.store.updateTopic(project.uuid, name, { authorizedUsers: uuids })) === null) {
+      throw AmsError.notFound('Topic');
+    }
+  }
+
+  async subscriptionsOf(project: ProjectRecord, name: string): Promise<TopicSubscriptionsDto> {
+    await this.existing(project, name);
+    const found = await this.store.listSubscriptions(project.uuid, { topicName: name }, { size: 0 });
+    return { subscriptions: (found?.items ?? []).map((s) => subscriptionRef(project.name, s.name)) };
+  }
+
+  /** spec 2.4: a caller holding `publisher` (even with other roles) must be in the topic's ACL. */
+  checkPublisherAcl(caller: Caller, topic: TopicRecord): void {
+    if (caller.roles.has('publisher') && !topic.authorizedUsers.includes(caller.user?.uuid ?? '')) {
+      throw AmsError.forbidden();
+    }
+  }
+
+  private async existing(project: ProjectRecord, name: string): Promise<TopicRecord> {
+    const topic = await this.store.topic(project.uuid, name);
+    if (topic === null) throw AmsError.notFound('Topic');
+    return topic;
+  }
+
+  /** A schema reference of a topic body (spec 3.5). Schemas themselves come with the schemas module. */
+  private async schemaFor(project: ProjectRecord, ref: string): Promise<string> {
+    if (parseSchemaRef(ref) === null) throw AmsError.invalid('wrong schema name declaration');
+    throw AmsError.notFound('Schema');
+  }
+
+  private view(project: ProjectRecord, topic: TopicRecord): TopicDto {
+    return { name: topicRef(project.name, topic.name), created_on: formatSeconds(topic.createdOn) };
+  }
+}
+
+function toNewMessages(body: PublishDto): NewMessage[] {
+  return (body.messages ?? []).map((m) => ({ data: m.data ?? '', attributes: sortedAttributes(m.attributes) }));
+}
+
+/** Attributes come back with sorted keys (spec 4.1), so they are stored that way. */
+function sortedAttributes(attributes: Record<string, string> | undefined): Record<string, string> {
+  if (attributes === undefined) return {};
+  return Object.fromEntries(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** Size of the message as stored (JSON of id, attributes, data and publish time), spec 4.1. */
+export function storedSize(message: NewMessage): number {
+  return Buffer.byteLength(JSON.stringify({ ...SIZE_PROBE, attributes: message.attributes, data: message.data }));
+}
