@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import { sendError } from './common/ams-exception.filter.js';
 import { parseJsonBody } from './common/json-body.js';
@@ -17,15 +18,16 @@ export interface AppOptions {
   readonly logLevel?: string;
 }
 
-/** Request logs show the path and query, minus `key=` (a token). */
+/** Request logs show the path and query, minus the tokens they can carry: `?key=` and `/users:byToken/TOKEN`. */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&]key=)[^&]*/g, '$1[redacted]');
+  return url.replace(/([?&]key=)[^&]*/g, '$1[redacted]').replace(/(\/users:byToken\/)[^/?]*/g, '$1[redacted]');
 }
 
 /** Builds the whole service, configured exactly as `npm start` runs it, without listening yet. */
 export async function createApp(config: AmsConfig, options: AppOptions = {}): Promise<NestFastifyApplication> {
   const routes = new RouteTable();
   const adapter = new FastifyAdapter({
+    ...(config.tls === null ? {} : { https: { cert: config.tls.cert, key: config.tls.key } }),
     bodyLimit: config.bodyLimit,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
@@ -37,13 +39,18 @@ export async function createApp(config: AmsConfig, options: AppOptions = {}): Pr
       },
     },
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 1000 },
+    // The router rejects a malformed URL (400) or an over-long parameter (414) before any hook or handler runs.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      void reply.header('x-request-id', request.id);
+      sendError(reply, request, error, routes);
+    },
   });
   const fastify = adapter.getInstance() as unknown as FastifyInstance;
   fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
-  configureFastify(fastify, config, routes);
+  configureFastify(fastify, config);
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config, routes, options.clock), adapter, {
-    logger: options.logLevel === 'silent' ? false : ['log', 'warn', 'error'],
+    logger: nestLogger(options.logLevel ?? config.logLevel),
     bodyParser: false,
   });
   app.enableCors({
@@ -58,16 +65,35 @@ export async function createApp(config: AmsConfig, options: AppOptions = {}): Pr
   return app;
 }
 
-function configureFastify(fastify: FastifyInstance, config: AmsConfig, routes: RouteTable): void {
+/** Nest's own messages (start-up, bootstrap) as JSON lines like the request logs, at the configured level. */
+function nestLogger(level: string): ConsoleLogger | false {
+  const levels: Record<string, LogLevel[]> = {
+    fatal: ['fatal'],
+    error: ['fatal', 'error'],
+    warn: ['fatal', 'error', 'warn'],
+    info: ['fatal', 'error', 'warn', 'log'],
+    debug: ['fatal', 'error', 'warn', 'log', 'debug'],
+    trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
+  };
+  const logLevels = levels[level];
+  return logLevels === undefined ? false : new ConsoleLogger({ json: true, colors: false, logLevels });
+}
+
+function configureFastify(fastify: FastifyInstance, config: AmsConfig): void {
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', { parseAs: 'string', bodyLimit: config.bodyLimit }, (_req, body, done) => {
     done(null, parseJsonBody(body as string));
   });
+  // Bodies are JSON whatever the Content-Type (spec 1.3), so Fastify must not answer 415 to a malformed one.
+  fastify.addHook('onRequest', async (request) => {
+    delete request.headers['content-type'];
+  });
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
-  // Errors raised before a handler (body too large, unreadable body) get the same envelope as the rest.
-  fastify.setErrorHandler((error, request, reply) => sendError(reply, request, error, routes));
+  // Errors raised before a handler (body too large, unreadable body) reach Nest's exception layer, which app.init()
+  // installs as Fastify's error handler, and so AmsExceptionFilter: the same envelope as the rest. No handler here,
+  // since Nest's would replace it.
 }
 
 /** The OpenAPI document of the running controllers, with the AMS `:verb` paths spelled as clients call them. */

@@ -69,9 +69,10 @@ export class AccessGuard implements CanActivate {
   }
 
   private async urlProject(params: Record<string, string>, action: AmsAction): Promise<ProjectRecord | null> {
-    if (params.project === undefined || action === 'projects:create') return null;
+    if (params.project === undefined) return null;
     const project = await this.store.projectByName(params.project);
-    if (project === null) throw AmsError.projectNotFound();
+    // Project create may name a missing project; when it exists, the caller's roles in it count (403, not 401).
+    if (project === null && action !== 'projects:create') throw AmsError.projectNotFound();
     return project;
   }
 

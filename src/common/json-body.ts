@@ -1,6 +1,6 @@
 import { type ArgumentMetadata, Injectable, type PipeTransform, type Type as ClassType } from '@nestjs/common';
-import { plainToInstance, Type } from 'class-transformer';
-import { getMetadataStorage, ValidateNested, validateSync } from 'class-validator';
+import { Type } from 'class-transformer';
+import { getMetadataStorage, IsObject, ValidateNested, validateSync } from 'class-validator';
 import { AmsError } from './ams-error.js';
 
 /** A body that was sent but is not JSON. The route's own error message is decided later, by its DTO. */
@@ -45,25 +45,47 @@ export function Nested(type: () => ClassType, options: { each?: boolean } = {}):
     map.set(String(property), type);
     NESTED.set(target.constructor, map);
     ValidateNested({ each: options.each ?? false })(target, property);
+    // ValidateNested alone accepts an array where one object is declared; Go's decoder refuses it.
+    if (!options.each) IsObject()(target, property);
     Type(type)(target, property);
   };
 }
 
-function declaredProperties(target: ClassType): string[] {
-  const metadata = getMetadataStorage().getTargetValidationMetadatas(target, '', true, false);
-  return [...new Set(metadata.map((m) => m.propertyName))];
+const DECLARED = new WeakMap<object, Map<string, string>>();
+
+/** Declared properties of a DTO by lower-cased name; cached, since bodies are decoded on every request. */
+function declaredProperties(target: ClassType): Map<string, string> {
+  let declared = DECLARED.get(target);
+  if (declared === undefined) {
+    const metadata = getMetadataStorage().getTargetValidationMetadatas(target, '', true, false);
+    declared = new Map(metadata.map((m) => [m.propertyName.toLowerCase(), m.propertyName]));
+    DECLARED.set(target, declared);
+  }
+  return declared;
 }
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Nested properties of a DTO, including those its base classes declare (CreateUserDto extends UserFieldsDto). */
+function nestedOf(target: ClassType): Map<string, () => ClassType> | undefined {
+  let merged: Map<string, () => ClassType> | undefined;
+  for (let type: unknown = target; typeof type === 'function'; type = Object.getPrototypeOf(type)) {
+    for (const [property, nestedType] of NESTED.get(type as object) ?? []) {
+      merged ??= new Map();
+      if (!merged.has(property)) merged.set(property, nestedType);
+    }
+  }
+  return merged;
+}
 
 /**
  * Go `encoding/json` semantics, which AMS clients rely on: keys match the declared fields case-insensitively (clients
  * send `ackIds` for a field declared `AckIds`), unknown keys are ignored and `null` means absent.
  */
 export function normalizeKeys(value: Record<string, unknown>, target: ClassType): Record<string, unknown> {
-  const declared = new Map(declaredProperties(target).map((name) => [name.toLowerCase(), name]));
-  const nested = NESTED.get(target);
+  const declared = declaredProperties(target);
+  const nested = nestedOf(target);
   const out: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(value)) {
     const property = declared.get(key.toLowerCase());
@@ -76,8 +98,16 @@ export function normalizeKeys(value: Record<string, unknown>, target: ClassType)
 }
 
 function normalizeNested(raw: unknown, type: ClassType): unknown {
-  if (Array.isArray(raw)) return raw.map((item) => (isPlainObject(item) ? normalizeKeys(item, type) : item));
-  return isPlainObject(raw) ? normalizeKeys(raw, type) : raw;
+  if (Array.isArray(raw)) return raw.map((item) => (isPlainObject(item) ? toInstance(normalizeKeys(item, type), type) : item));
+  return isPlainObject(raw) ? toInstance(normalizeKeys(raw, type), type) : raw;
+}
+
+/**
+ * The DTO instance class-validator needs. Not class-transformer's plainToInstance: it also walks free-form maps
+ * (message attributes), dropping keys such as `toString` or `__proto__` and throwing on `constructor`.
+ */
+function toInstance<T extends object>(plain: Record<string, unknown>, type: ClassType<T>): T {
+  return Object.assign(new type(), plain);
 }
 
 /** Decodes a raw body into its DTO or throws the route's parse error. */
@@ -89,7 +119,7 @@ export function decodeBody<T extends object>(raw: unknown, target: ClassType<T>)
   if (value === undefined && rules.emptyIsObject) value = {};
   if (value === null) value = {}; // Go decodes `null` into a struct as a no-op
   if (!isPlainObject(value)) throw rules.invalid();
-  const instance = plainToInstance(target, normalizeKeys(value, target));
+  const instance = toInstance(normalizeKeys(value, target), target);
   const errors = validateSync(instance, { forbidUnknownValues: false, validationError: { target: false } });
   if (errors.length > 0) throw rules.invalid();
   return instance;

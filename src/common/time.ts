@@ -24,9 +24,12 @@ export function parseZuluMillis(text: string): number | null {
   const m = ZULU_MILLIS.exec(text);
   if (!m) return null;
   const [year, month, day, hour, minute, second, milli] = m.slice(1).map(Number);
-  const ms = Date.UTC(year, month - 1, day, hour, minute, second, milli);
-  const back = new Date(ms);
-  // Date.UTC rolls 2019-02-30 over into March; a real calendar date round-trips.
+  // setUTCFullYear, not Date.UTC: Date.UTC reads years 0-99 as 1900-1999.
+  const back = new Date(0);
+  back.setUTCFullYear(year, month - 1, day);
+  back.setUTCHours(hour, minute, second, milli);
+  const ms = back.getTime();
+  // An impossible date (2019-02-30) rolls over into March; a real calendar date round-trips.
   if (back.getUTCMonth() !== month - 1 || back.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) {
     return null;
   }

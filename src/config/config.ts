@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 export const AMS_CONFIG = Symbol('AmsConfig');
@@ -28,6 +29,8 @@ export interface AmsConfig {
   readonly pullMaxWaitSeconds: number;
   readonly sqliteSynchronous: SqliteSynchronous;
   readonly logLevel: string;
+  /** Serve HTTPS with this certificate and key (PEM); null serves plain HTTP (behind a TLS-terminating proxy). */
+  readonly tls: { readonly cert: Buffer; readonly key: Buffer } | null;
 }
 
 export class ConfigError extends Error {
@@ -82,6 +85,25 @@ function tokenKey(env: Env): Buffer | null {
   return key;
 }
 
+function pemFile(env: Env, name: string): Buffer | null {
+  const path = optionalText(env, name);
+  if (path === null) return null;
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new ConfigError(name, `cannot be read: ${(err as Error).message}`);
+  }
+}
+
+function tls(env: Env): AmsConfig['tls'] {
+  const cert = pemFile(env, 'AMS_TLS_CERT_FILE');
+  const key = pemFile(env, 'AMS_TLS_KEY_FILE');
+  if ((cert === null) !== (key === null)) {
+    throw new ConfigError(cert === null ? 'AMS_TLS_CERT_FILE' : 'AMS_TLS_KEY_FILE', 'must be set together with its pair');
+  }
+  return cert === null || key === null ? null : { cert, key };
+}
+
 const MIB = 1024 * 1024;
 
 export function loadConfig(env: Env): AmsConfig {
@@ -108,5 +130,6 @@ export function loadConfig(env: Env): AmsConfig {
     pullMaxWaitSeconds: integer(env, 'AMS_PULL_MAX_WAIT_S', 300, 0, 3600),
     sqliteSynchronous: oneOf<SqliteSynchronous>(env, 'AMS_SQLITE_SYNCHRONOUS', ['NORMAL', 'FULL'], 'NORMAL'),
     logLevel: oneOf(env, 'AMS_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    tls: tls(env),
   });
 }

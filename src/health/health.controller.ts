@@ -38,8 +38,9 @@ export class HealthController {
   @ApiOkResponse({ type: StatusDto })
   async status(@Context() ctx: RequestContext, @Query('details') details?: string): Promise<StatusDto> {
     if (details === 'true') {
-      // spec 3.8: the original swaps these two, and clients have been written against it.
-      if (ctx.token !== 'known') throw AmsError.forbidden();
+      // spec 3.8: the original swaps these two, and clients have been written against it. The service token is no
+      // user, so the original does not find it: 403 as for an unknown token (spec 4.10).
+      if (ctx.token !== 'known' || ctx.caller.user === null) throw AmsError.forbidden();
       if (!isAdminView(ctx)) throw AmsError.unauthorized();
     }
     try {

@@ -29,6 +29,8 @@ export function resolvePushConfig(
   newSecret: () => string,
 ): PushConfigRecord | null {
   if (isEmptyPushConfig(input) || input === undefined) return null;
+  // argo-ams-library (1.0) sends a pushEndpoint without `type`; an endpoint alone can only mean http_endpoint.
+  if (!input.type && input.pushEndpoint) input = { ...input, type: 'http_endpoint' };
   if (input.type !== 'http_endpoint' && input.type !== 'mattermost') {
     throw AmsError.invalid("Push configuration type can only be of 'http_endpoint' or 'mattermost'");
   }

@@ -256,9 +256,12 @@ export class SubscriptionsService {
   }
 }
 
-/** `maxMessages`: absent or unparsable -> 1; 0 or negative act as 1 (spec 4.2). */
+/**
+ * `maxMessages`: absent or unparsable -> 1; 0 or negative act as 1 (spec 4.2). A string must be a whole decimal
+ * number as Go's strconv.Atoi reads it: `"2abc"` or `"1.5"` is unparsable (parseInt would read 2 and 1).
+ */
 export function pullCount(raw: string | number | undefined): number {
-  const value = typeof raw === 'number' ? raw : Number.parseInt(raw ?? '', 10);
+  const value = typeof raw === 'number' ? raw : /^[+-]?\d+$/.test(raw ?? '') ? Number(raw) : Number.NaN;
   return Number.isFinite(value) && value > 0 ? Math.floor(value) : 1;
 }
 

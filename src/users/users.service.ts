@@ -82,6 +82,8 @@ export class UsersService {
   }
 
   async create(caller: Caller, name: string, body: CreateUserDto): Promise<UserDto> {
+    // The original answers 409 before it looks at projects and roles.
+    if ((await this.store.userByName(name)) !== null) throw AmsError.alreadyExists('User');
     const projects = await this.memberships(body.projects);
     const serviceRoles = validServiceRoles(body.service_roles);
     return this.insert(caller, name, body, projects, serviceRoles, { privileged: true });
@@ -163,16 +165,20 @@ export class UsersService {
 
   /** A new user who is a member of the URL project only; the answer carries its token (spec 3.2). */
   async createMember(caller: Caller, project: ProjectRecord, name: string, body: MemberDto): Promise<UserDto> {
+    if ((await this.store.userByName(name)) !== null) throw AmsError.alreadyExists('User');
     const roles = validProjectRoles(rolesFor(project, body.projects));
     const membership: Membership = { projectUuid: project.uuid, roles };
-    return this.insert(caller, name, body, [membership], [], { privileged: true, onlyProject: project });
+    // As the original: only `email` is taken from the body; names, organization and description stay empty.
+    return this.insert(caller, name, { email: body.email }, [membership], [], { privileged: true, onlyProject: project });
   }
 
   async updateMember(caller: Caller, project: ProjectRecord, name: string, body: MemberDto): Promise<UserDto> {
     const user = await this.existing(name);
     if (membershipIn(user, project) === null) throw notAMember();
-    const roles = validProjectRoles(rolesFor(project, body.projects));
-    return this.setMembership(caller, project, user, roles);
+    // The original matches the body's entry for the URL project against the memberships: without one, 403.
+    const entry = body.projects?.find((e) => e.project === project.name);
+    if (entry === undefined) throw notAMember();
+    return this.setMembership(caller, project, user, validProjectRoles(entry.roles));
   }
 
   async addMember(caller: Caller, project: ProjectRecord, name: string, body: AddMemberDto): Promise<UserDto> {
@@ -252,6 +258,7 @@ export class UsersService {
     const out: Membership[] = [];
     const seen = new Set<string>();
     for (const entry of entries ?? []) {
+      if (entry.project === undefined || entry.project === '') continue; // the original skips nameless entries
       if (seen.has(entry.project)) throw AmsError.invalid(`duplicate reference of project ${entry.project}`);
       seen.add(entry.project);
       const project = await this.store.projectByName(entry.project);

@@ -6,6 +6,8 @@ import type { AmsConfig } from '../../config/config.js';
 const SCHEMA_VERSION = 1;
 
 /**
+ * Messages are rowid rows with an (log, offset) index rather than a WITHOUT ROWID table: rows of a kilobyte and more
+ * overflow a WITHOUT ROWID b-tree and made appends 3-5x slower in bench/ (docs/architecture.md).
  * Documents as JSON columns where MongoDB will keep sub-documents (memberships, ACLs, push config), so that both
  * backends hold the same shape. Leases sit in their own table from the start: individual ack mode needs no migration.
  */
@@ -81,13 +83,14 @@ CREATE TABLE IF NOT EXISTS logs (
   last_publish_us INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS messages (
+  seq INTEGER PRIMARY KEY,
   log_id TEXT NOT NULL,
   offset INTEGER NOT NULL,
   publish_us INTEGER NOT NULL,
   data TEXT NOT NULL,
-  attributes TEXT,
-  PRIMARY KEY (log_id, offset)
-) WITHOUT ROWID;
+  attributes TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS messages_by_offset ON messages (log_id, offset);
 `;
 
 /** The one SQLite database of the embedded store, shared by both of its port adapters. */
@@ -99,6 +102,8 @@ export class SqliteFile {
     this.db = new Database(join(config.dataDir, 'ams.sqlite'));
     // WAL: readers never block the writer. NORMAL: a commit is in the WAL (the OS has it) before we answer, which
     // survives a killed process; FULL adds an fsync per commit for power loss (docs/architecture.md).
+    // Set before the first table exists (no effect afterwards): fewer, larger pages suit kilobyte messages.
+    this.db.pragma('page_size = 16384');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${config.sqliteSynchronous}`);
     this.db.pragma('busy_timeout = 5000');

@@ -139,13 +139,24 @@ const RENAMED_COLUMNS: Record<string, string> = {
 @Injectable()
 export class SqliteMetadataStore implements MetadataStore {
   private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(file: SqliteFile) {
     this.db = file.db;
   }
 
+  /** Prepared once per SQL text: preparing costs more than running most of these statements. */
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (statement === undefined) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
   async ping(): Promise<void> {
-    this.db.prepare('SELECT 1').get();
+    this.sql('SELECT 1').get();
   }
 
   // ---- projects -------------------------------------------------------------------------------------------------
@@ -166,7 +177,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async listProjects(): Promise<ProjectRecord[]> {
-    return (this.db.prepare('SELECT * FROM projects ORDER BY seq').all() as Row[]).map(projectFrom);
+    return (this.sql('SELECT * FROM projects ORDER BY seq').all() as Row[]).map(projectFrom);
   }
 
   async updateProject(uuid: string, patch: ProjectPatch): Promise<UpdateOutcome<ProjectRecord>> {
@@ -175,14 +186,14 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async deleteProject(uuid: string): Promise<boolean> {
     return this.db.transaction(() => {
-      const deleted = this.db.prepare('DELETE FROM projects WHERE uuid = ?').run(uuid).changes === 1;
-      this.db.prepare('DELETE FROM topics WHERE project_uuid = ?').run(uuid);
-      this.db.prepare('DELETE FROM subscriptions WHERE project_uuid = ?').run(uuid);
-      this.db.prepare('DELETE FROM leases WHERE project_uuid = ?').run(uuid);
+      const deleted = this.sql('DELETE FROM projects WHERE uuid = ?').run(uuid).changes === 1;
+      this.sql('DELETE FROM topics WHERE project_uuid = ?').run(uuid);
+      this.sql('DELETE FROM subscriptions WHERE project_uuid = ?').run(uuid);
+      this.sql('DELETE FROM leases WHERE project_uuid = ?').run(uuid);
       const members = this.db
         .prepare(`SELECT uuid, projects FROM users WHERE ${MEMBER_OF}`)
         .all(uuid) as { uuid: string; projects: string }[];
-      const update = this.db.prepare('UPDATE users SET projects = ? WHERE uuid = ?');
+      const update = this.sql('UPDATE users SET projects = ? WHERE uuid = ?');
       for (const member of members) {
         const kept = json<Membership[]>(member.projects).filter((m) => m.projectUuid !== uuid);
         update.run(JSON.stringify(kept), member.uuid);
@@ -247,7 +258,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async deleteUser(uuid: string): Promise<boolean> {
-    return this.db.prepare('DELETE FROM users WHERE uuid = ?').run(uuid).changes === 1;
+    return this.sql('DELETE FROM users WHERE uuid = ?').run(uuid).changes === 1;
   }
 
   // ---- topics ---------------------------------------------------------------------------------------------------
@@ -274,7 +285,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async deleteTopic(projectUuid: string, name: string): Promise<boolean> {
-    return this.db.prepare('DELETE FROM topics WHERE project_uuid = ? AND name = ?').run(projectUuid, name).changes === 1;
+    return this.sql('DELETE FROM topics WHERE project_uuid = ? AND name = ?').run(projectUuid, name).changes === 1;
   }
 
   // ---- subscriptions --------------------------------------------------------------------------------------------
@@ -335,9 +346,9 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async deleteSubscription(projectUuid: string, name: string): Promise<boolean> {
     return this.db.transaction(() => {
-      this.db.prepare('DELETE FROM leases WHERE project_uuid = ? AND subscription = ?').run(projectUuid, name);
+      this.sql('DELETE FROM leases WHERE project_uuid = ? AND subscription = ?').run(projectUuid, name);
       return (
-        this.db.prepare('DELETE FROM subscriptions WHERE project_uuid = ? AND name = ?').run(projectUuid, name).changes === 1
+        this.sql('DELETE FROM subscriptions WHERE project_uuid = ? AND name = ?').run(projectUuid, name).changes === 1
       );
     })();
   }
@@ -373,7 +384,7 @@ export class SqliteMetadataStore implements MetadataStore {
   // ---- helpers --------------------------------------------------------------------------------------------------
 
   private one<T>(sql: string, params: unknown[], map: (row: Row) => T): T | null {
-    const row = this.db.prepare(sql).get(...params) as Row | undefined;
+    const row = this.sql(sql).get(...params) as Row | undefined;
     return row === undefined ? null : map(row);
   }
 
@@ -387,7 +398,7 @@ export class SqliteMetadataStore implements MetadataStore {
 
   private insertUnique(sql: string, params: unknown[]): boolean {
     try {
-      this.db.prepare(sql).run(...params);
+      this.sql(sql).run(...params);
       return true;
     } catch (err) {
       if (isUniqueViolation(err)) return false;
@@ -408,7 +419,7 @@ export class SqliteMetadataStore implements MetadataStore {
       if (sets.length > 0) {
         const sql = `UPDATE ${table} SET ${sets.map((s) => RENAMED_COLUMNS[s] ?? s).join(', ')} WHERE ${where}`;
         try {
-          if (this.db.prepare(sql).run(...values, ...keys).changes === 0) return 'missing';
+          if (this.sql(sql).run(...values, ...keys).changes === 0) return 'missing';
         } catch (err) {
           if (isUniqueViolation(err)) return 'name-taken';
           throw err;
@@ -424,10 +435,10 @@ export class SqliteMetadataStore implements MetadataStore {
     if (query.after !== undefined) {
       if (!/^\d+$/.test(query.after)) return null;
       from = Number(query.after);
-      const exists = this.db.prepare(`SELECT 1 FROM ${table} WHERE seq = ? AND ${where}`).get(from, ...params);
+      const exists = this.sql(`SELECT 1 FROM ${table} WHERE seq = ? AND ${where}`).get(from, ...params);
       if (exists === undefined) return null;
     }
-    const total = this.db.prepare(`SELECT count(*) FROM ${table} WHERE ${where}`).pluck().get(...params) as number;
+    const total = this.sql(`SELECT count(*) FROM ${table} WHERE ${where}`).pluck().get(...params) as number;
     const limit = query.size > 0 ? query.size + 1 : -1;
     const rows = this.db
       .prepare(`SELECT * FROM ${table} WHERE seq <= ? AND ${where} ORDER BY seq DESC LIMIT ?`)

@@ -6,9 +6,10 @@ import { JsonBody, Nested } from '../../common/json-body.js';
 const invalidUser = (): AmsError => AmsError.invalid('Invalid User Arguments');
 
 export class ProjectRolesDto {
-  @ApiProperty({ example: 'ARGO' })
+  @ApiPropertyOptional({ example: 'ARGO', description: 'entries without a project are skipped' })
+  @IsOptional()
   @IsString()
-  project!: string;
+  project?: string;
 
   @ApiPropertyOptional({ example: ['consumer'], description: 'project_admin, publisher or consumer' })
   @IsOptional()

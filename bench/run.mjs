@@ -1,0 +1,187 @@
+// AMS benchmark: starts the built service (dist/) on the embedded store in a temp data dir and prints
+//   publish msgs/s (batches of 100 x 1 KB), pull+acknowledge msgs/s, p50/p99 publish latency at a steady
+//   moderate load, and the server's peak RSS.
+// Usage: npm run bench [-- --messages 200000 --connections 8 --rate 100 --seconds 10]
+// The load generator runs on the same machine as the server, so both share its cores: figures are a floor.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values: args } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '200000' },
+    connections: { type: 'string', default: '8' },
+    batch: { type: 'string', default: '100' },
+    size: { type: 'string', default: '1024' },
+    rate: { type: 'string', default: '100' },
+    seconds: { type: 'string', default: '10' },
+    pull: { type: 'string', default: '1000' },
+    subscriptions: { type: 'string', default: '4' },
+  },
+});
+const TOTAL = Number(args.messages);
+const CONNECTIONS = Number(args.connections);
+const BATCH = Number(args.batch);
+const SIZE = Number(args.size);
+const TOKEN = 'bench-admin-token-0123456789';
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+let port;
+
+function call(method, path, body) {
+  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port, method, path, agent, headers: { 'x-api-key': TOKEN, ...(payload ? { 'content-length': Buffer.byteLength(payload) } : {}) } },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (res.statusCode !== 200) reject(new Error(`${method} ${path} -> ${res.statusCode} ${text.slice(0, 200)}`));
+          else resolve(text === '' ? null : JSON.parse(text));
+        });
+      },
+    );
+    req.on('error', reject);
+    if (payload) req.write(payload);
+    req.end();
+  });
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port: p } = server.address();
+      server.close(() => resolve(p));
+    });
+  });
+}
+
+async function waitReady(child) {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error('server exited during start');
+    try {
+      await call('GET', '/v1/status');
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error('server did not start');
+}
+
+function peakRssMiB(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = Number(/VmHWM:\s+(\d+)/.exec(status)[1]);
+  return kib / 1024;
+}
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+const payload = Buffer.alloc((SIZE * 3) / 4, 'a').toString('base64').slice(0, SIZE); // ~1 KB of base64 text
+const batchBody = JSON.stringify({
+  messages: Array.from({ length: BATCH }, (_, i) => ({ data: payload, attributes: { seq: String(i) } })),
+});
+
+async function publishPhase(topicPath) {
+  const batches = Math.ceil(TOTAL / BATCH);
+  let next = 0;
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (next < batches) {
+        next += 1;
+        await call('POST', `${topicPath}:publish`, batchBody);
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return { messages: batches * BATCH, seconds };
+}
+
+async function drain(subPath, expected) {
+  let received = 0;
+  while (received < expected) {
+    const reply = await call('POST', `${subPath}:pull`, { maxMessages: args.pull, returnImmediately: 'true' });
+    const messages = reply.receivedMessages;
+    if (messages.length === 0) throw new Error(`subscription drained early at ${received}/${expected}`);
+    await call('POST', `${subPath}:acknowledge`, { ackIds: [messages[messages.length - 1].ackId] });
+    received += messages.length;
+  }
+  return received;
+}
+
+async function pullPhase(subPaths, expected) {
+  const start = process.hrtime.bigint();
+  const counts = await Promise.all(subPaths.map((s) => drain(s, expected)));
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return { messages: counts.reduce((a, b) => a + b, 0), seconds };
+}
+
+/** Open-loop load at a fixed request rate; latency of each request from its scheduled start. */
+async function latencyPhase(topicPath) {
+  const rate = Number(args.rate);
+  const seconds = Number(args.seconds);
+  const total = rate * seconds;
+  const latencies = [];
+  const start = performance.now();
+  const inflight = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    inflight.push(
+      call('POST', `${topicPath}:publish`, batchBody).then(() => latencies.push(performance.now() - due)),
+    );
+  }
+  await Promise.all(inflight);
+  latencies.sort((a, b) => a - b);
+  return { rate, seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+async function main() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ams-bench-'));
+  port = await freePort();
+  const child = spawn(process.execPath, ['dist/main.js'], {
+    env: { ...process.env, AMS_PORT: String(port), AMS_HOST: '127.0.0.1', AMS_DATA_DIR: dataDir, AMS_ADMIN_TOKEN: TOKEN, AMS_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    await waitReady(child);
+    const project = '/v1/projects/bench';
+    await call('POST', project, {});
+    await call('PUT', `${project}/topics/load`);
+    const subs = Array.from({ length: Number(args.subscriptions) }, (_, i) => `${project}/subscriptions/sub${i}`);
+    for (const sub of subs) await call('PUT', sub, { topic: 'projects/bench/topics/load' });
+
+    console.log(`AMS bench (embedded store) node ${process.version}, ${CONNECTIONS} connections, batches of ${BATCH} x ${SIZE} B`);
+    const pub = await publishPhase(`${project}/topics/load`);
+    console.log(`publish:        ${Math.round(pub.messages / pub.seconds)} msgs/s (${pub.messages} msgs in ${pub.seconds.toFixed(2)} s)`);
+
+    const one = await pullPhase(subs.slice(0, 1), pub.messages);
+    console.log(`pull+ack 1 sub: ${Math.round(one.messages / one.seconds)} msgs/s (maxMessages ${args.pull})`);
+    const many = await pullPhase(subs.slice(1), pub.messages);
+    console.log(`pull+ack ${subs.length - 1} subs: ${Math.round(many.messages / many.seconds)} msgs/s aggregate`);
+
+    const lat = await latencyPhase(`${project}/topics/load`);
+    console.log(
+      `publish latency at ${lat.rate} req/s (${lat.rate * BATCH} msgs/s) for ${lat.seconds} s: p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms`,
+    );
+    console.log(`server peak RSS: ${peakRssMiB(child.pid).toFixed(0)} MiB`);
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    agent.destroy();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

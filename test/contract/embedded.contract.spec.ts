@@ -1,0 +1,26 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SystemClock } from '../../src/common/time.js';
+import { SqliteFile } from '../../src/storage/embedded/sqlite-file.js';
+import { SqliteMessageLog } from '../../src/storage/embedded/sqlite-message-log.repository.js';
+import { SqliteMetadataStore } from '../../src/storage/embedded/sqlite-metadata-store.repository.js';
+import type { Harness } from './harness.js';
+import { messageLogContract } from './message-log.contract.js';
+import { metadataStoreContract } from './metadata-store.contract.js';
+
+/** A fresh SQLite file in its own temp directory, removed on close. */
+async function openEmbedded<T>(adapter: (file: SqliteFile) => T): Promise<Harness<T>> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ams-contract-'));
+  const file = new SqliteFile({ dataDir, sqliteSynchronous: 'NORMAL' });
+  return {
+    port: adapter(file),
+    async close() {
+      file.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+messageLogContract('embedded', () => openEmbedded((file) => new SqliteMessageLog(file, new SystemClock())));
+metadataStoreContract('embedded', () => openEmbedded((file) => new SqliteMetadataStore(file)));

@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { LogNotFoundError, type MessageLog } from '../../src/storage/ports/message-log.repository.js';
+import type { NewMessage } from '../../src/storage/ports/records.js';
+import type { OpenHarness } from './harness.js';
+
+const newLogId = (): string => `contract-${randomUUID()}`;
+
+const batch = (prefix: string, count: number, attributes: Record<string, string> = {}): NewMessage[] =>
+  Array.from({ length: count }, (_, i) => ({ data: `${prefix}-${i}`, attributes }));
+
+/** The MessageLog port's promises (src/storage/ports/message-log.repository.ts), for any backend. */
+export function messageLogContract(backend: string, open: OpenHarness<MessageLog>): void {
+  describe(`MessageLog contract (${backend})`, () => {
+    let log: MessageLog;
+    let close: () => Promise<void>;
+    before(async () => {
+      const harness = await open();
+      log = harness.port;
+      close = () => harness.close();
+    });
+    after(async () => {
+      await close();
+    });
+
+    /** A created log holding `count` messages `m-0`, `m-1`, ...; returns its id. */
+    async function filledLog(count: number): Promise<string> {
+      const id = newLogId();
+      await log.createLog(id);
+      if (count > 0) await log.append(id, batch('m', count));
+      return id;
+    }
+
+    it('a new log is empty, and so is one that does not exist', async () => {
+      const id = newLogId();
+      assert.deepEqual(await log.bounds(id), { min: 0, max: 0 });
+      await log.createLog(id);
+      assert.deepEqual(await log.bounds(id), { min: 0, max: 0 });
+      assert.deepEqual(await log.read(id, 0, 10, 1024 * 1024), []);
+    });
+
+    it('appends and reads back data and attributes', async () => {
+      const id = newLogId();
+      await log.createLog(id);
+      const messages: NewMessage[] = [
+        { data: 'msg 1', attributes: {} },
+        { data: 'aGVsbG8=', attributes: { station: 'A1', 'key with "quotes"': 'value\nwith newline' } },
+        { data: '', attributes: { empty: '' } },
+        { data: 'ümlaut \u{1F4E8} {"json":true}', attributes: { 'ключ': 'значение' } },
+      ];
+      const appended = await log.append(id, messages);
+      assert.deepEqual(
+        appended.map((a) => a.offset),
+        [0, 1, 2, 3],
+      );
+      const read = await log.read(id, 0, 100, 1024 * 1024);
+      assert.deepEqual(
+        read.map((m) => ({ offset: m.offset, data: m.data, attributes: m.attributes, publishTime: m.publishTime })),
+        messages.map((m, i) => ({ ...m, offset: i, publishTime: appended[i].publishTime })),
+      );
+    });
+
+    it('numbers from 0 without gaps across appends and keeps publish times non-decreasing', async () => {
+      const id = newLogId();
+      await log.createLog(id);
+      const offsets: number[] = [];
+      const times: number[] = [];
+      for (const size of [1, 3, 1, 5, 2]) {
+        const appended = await log.append(id, batch(`b${size}`, size));
+        assert.equal(appended.length, size);
+        offsets.push(...appended.map((a) => a.offset));
+        times.push(...appended.map((a) => a.publishTime));
+      }
+      assert.deepEqual(offsets, Array.from({ length: 12 }, (_, i) => i));
+      for (let i = 1; i < times.length; i++) assert.ok(times[i] >= times[i - 1], `publish time ${i} goes backwards`);
+      assert.ok(times[0] > Date.UTC(2020, 0, 1) * 1000, 'publish times are epoch microseconds');
+      assert.deepEqual(await log.bounds(id), { min: 0, max: 12 });
+    });
+
+    it('an empty append assigns nothing', async () => {
+      const id = await filledLog(2);
+      assert.deepEqual(await log.append(id, []), []);
+      assert.deepEqual(await log.bounds(id), { min: 0, max: 2 });
+    });
+
+    it('concurrent appends get distinct offsets, gap-free, each batch in its own order', async () => {
+      const id = newLogId();
+      await log.createLog(id);
+      const batches = await Promise.all(Array.from({ length: 10 }, (_, b) => log.append(id, batch(`c${b}`, 5))));
+      const all = batches.flatMap((appended) => appended.map((a) => a.offset)).sort((x, y) => x - y);
+      assert.deepEqual(all, Array.from({ length: 50 }, (_, i) => i));
+      for (const appended of batches) {
+        for (let i = 1; i < appended.length; i++) assert.ok(appended[i].offset > appended[i - 1].offset);
+      }
+      const read = await log.read(id, 0, 100, 1024 * 1024);
+      for (const [b, appended] of batches.entries()) {
+        for (const [i, a] of appended.entries()) assert.equal(read[a.offset].data, `c${b}-${i}`);
+      }
+    });
+
+    it('reads from any offset, never more than max', async () => {
+      const id = await filledLog(10);
+      const cases: [number, number, number[]][] = [
+        [0, 3, [0, 1, 2]],
+        [4, 2, [4, 5]],
+        [7, 100, [7, 8, 9]],
+        [9, 1, [9]],
+        [10, 5, []], // at the end
+        [25, 5, []], // past the end
+      ];
+      for (const [from, max, expected] of cases) {
+        const read = await log.read(id, from, max, 1024 * 1024);
+        assert.deepEqual(
+          read.map((m) => m.offset),
+          expected,
+          `read(${from}, ${max})`,
+        );
+        assert.deepEqual(
+          read.map((m) => m.data),
+          expected.map((o) => `m-${o}`),
+        );
+      }
+    });
+
+    it('stops at about maxBytes, but always returns the first message', async () => {
+      const id = newLogId();
+      await log.createLog(id);
+      await log.append(
+        id,
+        Array.from({ length: 10 }, (_, i) => ({ data: `${i}`.padEnd(1000, 'x'), attributes: {} })),
+      );
+      const one = await log.read(id, 2, 10, 1);
+      assert.deepEqual(
+        one.map((m) => m.offset),
+        [2],
+        'a message larger than maxBytes still comes back alone',
+      );
+      const some = await log.read(id, 0, 10, 3500);
+      assert.ok(some.length >= 1 && some.length < 10, `about 3500 bytes of 1000-byte messages, got ${some.length}`);
+      assert.deepEqual(
+        some.map((m) => m.offset),
+        Array.from({ length: some.length }, (_, i) => i),
+      );
+      const all = await log.read(id, 0, 10, 1024 * 1024);
+      assert.equal(all.length, 10);
+    });
+
+    it('finds the first offset published at or after a time', async () => {
+      const id = newLogId();
+      await log.createLog(id);
+      const appended = [
+        ...(await log.append(id, batch('t1', 3))),
+        ...(await log.append(id, batch('t2', 2))),
+        ...(await log.append(id, batch('t3', 4))),
+      ];
+      const firstAtOrAfter = (time: number): number | null => {
+        const index = appended.findIndex((a) => a.publishTime >= time);
+        return index === -1 ? null : appended[index].offset;
+      };
+      const last = appended[appended.length - 1].publishTime;
+      const probes = [0, appended[0].publishTime, ...appended.map((a) => a.publishTime + 1), last, last + 1, last + 60_000_000];
+      for (const time of probes) {
+        assert.equal(await log.offsetAtTime(id, time), firstAtOrAfter(time), `time ${time}`);
+      }
+      assert.equal(await log.offsetAtTime(id, 0), 0);
+      assert.equal(await log.offsetAtTime(id, last + 1), null);
+    });
+
+    it('has no offset for any time in an empty or missing log', async () => {
+      const id = newLogId();
+      await log.createLog(id);
+      assert.equal(await log.offsetAtTime(id, 0), null);
+      assert.equal(await log.offsetAtTime(newLogId(), 0), null);
+    });
+
+    it('creating an existing log keeps its messages', async () => {
+      const id = await filledLog(3);
+      await log.createLog(id);
+      assert.deepEqual(await log.bounds(id), { min: 0, max: 3 });
+      assert.equal((await log.read(id, 0, 10, 1024 * 1024)).length, 3);
+    });
+
+    it('deleteLog removes the messages; reads are empty and appends fail', async () => {
+      const id = await filledLog(4);
+      const other = await filledLog(2);
+      await log.deleteLog(id);
+      assert.deepEqual(await log.bounds(id), { min: 0, max: 0 });
+      assert.deepEqual(await log.read(id, 0, 10, 1024 * 1024), []);
+      await assert.rejects(log.append(id, batch('late', 1)), LogNotFoundError);
+      assert.deepEqual(await log.bounds(other), { min: 0, max: 2 }, 'other logs are untouched');
+      await log.deleteLog(newLogId()); // deleting what is not there is no error
+    });
+
+    it('appending to a log that was never created throws LogNotFoundError', async () => {
+      const id = newLogId();
+      await assert.rejects(log.append(id, batch('x', 2)), (err: unknown) => {
+        assert.ok(err instanceof LogNotFoundError, String(err));
+        assert.equal(err.logId, id);
+        return true;
+      });
+      assert.deepEqual(await log.bounds(id), { min: 0, max: 0 });
+    });
+  });
+}

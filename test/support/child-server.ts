@@ -1,0 +1,79 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export { freePort } from './server-process.js';
+
+/**
+ * Child processes of the built service for restart tests: the caller picks every AMS_* setting (port included), and
+ * gets the exit code and signal. test/support/server-process.ts is the simpler helper for tests that just need one.
+ */
+
+/** The built service, as `npm start` runs it (scripts/test.sh builds dist/ before any test runs). */
+export const MAIN_JS = fileURLToPath(new URL('../../../dist/main.js', import.meta.url));
+
+export interface ChildServer {
+  readonly child: ChildProcess;
+  readonly url: string;
+  /** Everything the process wrote to stderr so far. */
+  stderr(): string;
+  stdout(): string;
+  /** Resolves with the exit code (or signal) once the process has ended. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGKILL if still running, then wait for the exit. */
+  kill(): Promise<void>;
+}
+
+/** AMS_* variables a test run passes on to child servers: which backend, and where its services are. */
+const INHERITED = /^AMS_(STORE|KAFKA_|MONGODB_)/;
+
+/**
+ * Starts `node dist/main.js` with the given AMS_* variables on top of this process's environment. Of this process's own
+ * AMS_* variables only the backend choice is kept, so the caller decides the rest of the configuration.
+ */
+export function spawnServer(env: Record<string, string>): ChildServer {
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.startsWith('AMS_') || INHERITED.test(key)),
+  );
+  const child = spawn(process.execPath, [MAIN_JS], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  let stdout = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  let ended = false;
+  void exited.then(() => (ended = true));
+  return {
+    child,
+    url: `http://${env.AMS_HOST ?? '127.0.0.1'}:${env.AMS_PORT ?? '8080'}`,
+    stderr: () => stderr,
+    stdout: () => stdout,
+    exited,
+    async kill() {
+      if (!ended) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/**
+ * Polls GET /v1/status every 50 ms until it answers 200; fails early if the process exits, and after `timeoutMs`.
+ */
+export async function waitUntilReady(server: ChildServer, timeoutMs = 30_000): Promise<void> {
+  let exited = false;
+  void server.exited.then(() => (exited = true));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`the server exited before it was ready:\n${server.stderr()}`);
+    try {
+      const reply = await fetch(`${server.url}/v1/status`);
+      await reply.arrayBuffer();
+      if (reply.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`the server was not ready after ${timeoutMs} ms:\n${server.stderr()}`);
+}

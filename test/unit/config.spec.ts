@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
+
+const MIB = 1024 * 1024;
+
+/** The fields named in `expected`, so that a new setting does not break every assertion here. */
+function pick(config: object, expected: object): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(expected).map((key) => [key, (config as Record<string, unknown>)[key]]));
+}
+
+describe('loadConfig: defaults', () => {
+  it('an empty environment gives the documented defaults, frozen', () => {
+    const config = loadConfig({});
+    const expected = {
+      host: '0.0.0.0',
+      port: 8080,
+      store: 'embedded',
+      dataDir: resolve('./data'),
+      adminUser: 'admin',
+      adminToken: null,
+      serviceToken: null,
+      tokenKey: null,
+      authOption: 'both',
+      bodyLimit: 16 * MIB,
+      maxMessageBytes: 1_500_000,
+      pullMaxMessages: 1000,
+      pullMaxBytes: 10 * MIB,
+      pullMaxWaitSeconds: 300,
+      sqliteSynchronous: 'NORMAL',
+      logLevel: 'info',
+      tls: null,
+    };
+    assert.deepEqual(pick(config, expected), expected);
+    assert.ok(Object.isFrozen(config));
+  });
+
+  it('empty strings count as unset', () => {
+    const config = loadConfig({ AMS_PORT: '', AMS_STORE: '', AMS_ADMIN_TOKEN: '', AMS_LOG_LEVEL: '', AMS_TOKEN_KEY: '' });
+    assert.equal(config.port, 8080);
+    assert.equal(config.store, 'embedded');
+    assert.equal(config.adminToken, null);
+    assert.equal(config.logLevel, 'info');
+    assert.equal(config.tokenKey, null);
+  });
+
+  it('ignores variables it does not know', () => {
+    assert.deepEqual(loadConfig({ HOME: '/root', AMS_UNKNOWN: 'x' }), loadConfig({}));
+  });
+});
+
+describe('loadConfig: values', () => {
+  it('reads every variable', () => {
+    const key = 'ab'.repeat(32);
+    const config = loadConfig({
+      AMS_HOST: '127.0.0.1',
+      AMS_PORT: '0',
+      AMS_STORE: 'embedded',
+      AMS_DATA_DIR: '/tmp/ams-data',
+      AMS_ADMIN_USER: 'root_admin-1',
+      AMS_ADMIN_TOKEN: 'admin-token-123',
+      AMS_SERVICE_TOKEN: 'service-token-456',
+      AMS_TOKEN_KEY: key,
+      AMS_AUTH_OPTION: 'header',
+      AMS_BODY_LIMIT: '2048',
+      AMS_MAX_MESSAGE_BYTES: '1000',
+      AMS_PULL_MAX_MESSAGES: '50',
+      AMS_PULL_MAX_BYTES: '4096',
+      AMS_PULL_MAX_WAIT_S: '0',
+      AMS_SQLITE_SYNCHRONOUS: 'FULL',
+      AMS_LOG_LEVEL: 'silent',
+    });
+    const expected = {
+      host: '127.0.0.1',
+      port: 0,
+      store: 'embedded',
+      dataDir: '/tmp/ams-data',
+      adminUser: 'root_admin-1',
+      adminToken: 'admin-token-123',
+      serviceToken: 'service-token-456',
+      tokenKey: Buffer.from(key, 'hex'),
+      authOption: 'header',
+      bodyLimit: 2048,
+      maxMessageBytes: 1000,
+      pullMaxMessages: 50,
+      pullMaxBytes: 4096,
+      pullMaxWaitSeconds: 0,
+      sqliteSynchronous: 'FULL',
+      logLevel: 'silent',
+    };
+    assert.deepEqual(pick(config, expected), expected);
+  });
+
+  it('resolves a relative data directory', () => {
+    assert.equal(loadConfig({ AMS_DATA_DIR: 'var/ams' }).dataDir, resolve('var/ams'));
+  });
+
+  it('takes the token key as base64 too', () => {
+    const key = Buffer.alloc(32, 7);
+    assert.deepEqual(loadConfig({ AMS_TOKEN_KEY: key.toString('base64') }).tokenKey, key);
+  });
+
+  it('accepts whitespace around whole numbers and the range ends', () => {
+    assert.equal(loadConfig({ AMS_PORT: ' 8081 ' }).port, 8081);
+    assert.equal(loadConfig({ AMS_PORT: '65535' }).port, 65535);
+    assert.equal(loadConfig({ AMS_PULL_MAX_WAIT_S: '3600' }).pullMaxWaitSeconds, 3600);
+  });
+
+  for (const option of ['both', 'header', 'key']) {
+    it(`AMS_AUTH_OPTION=${option}`, () => {
+      assert.equal(loadConfig({ AMS_AUTH_OPTION: option }).authOption, option);
+    });
+  }
+});
+
+describe('loadConfig: each bad value throws a ConfigError naming the variable', () => {
+  const bad: [string, string][] = [
+    ['AMS_PORT', 'abc'],
+    ['AMS_PORT', '-1'],
+    ['AMS_PORT', '65536'],
+    ['AMS_PORT', '80.5'],
+    ['AMS_PORT', '0x50'],
+    ['AMS_PORT', '99999999999999999999999'],
+    ['AMS_STORE', 'mysql'],
+    ['AMS_STORE', 'EMBEDDED'],
+    ['AMS_STORE', 'kafka-mongo'], // not in this build yet
+    ['AMS_ADMIN_USER', 'has space'],
+    ['AMS_ADMIN_USER', 'a/b'],
+    ['AMS_ADMIN_TOKEN', 'short'],
+    ['AMS_ADMIN_TOKEN', 'has a space'],
+    ['AMS_ADMIN_TOKEN', 'x'.repeat(257)],
+    ['AMS_SERVICE_TOKEN', 'tiny'],
+    ['AMS_SERVICE_TOKEN', 'tab\tinside-token'],
+    ['AMS_TOKEN_KEY', 'abc'],
+    ['AMS_TOKEN_KEY', 'ab'.repeat(31)],
+    ['AMS_TOKEN_KEY', Buffer.alloc(16).toString('base64')],
+    ['AMS_AUTH_OPTION', 'cookie'],
+    ['AMS_BODY_LIMIT', '10'],
+    ['AMS_BODY_LIMIT', 'lots'],
+    ['AMS_MAX_MESSAGE_BYTES', '0'],
+    ['AMS_PULL_MAX_MESSAGES', '0'],
+    ['AMS_PULL_MAX_MESSAGES', '1000001'],
+    ['AMS_PULL_MAX_BYTES', '1k'],
+    ['AMS_PULL_MAX_WAIT_S', '3601'],
+    ['AMS_PULL_MAX_WAIT_S', '-5'],
+    ['AMS_SQLITE_SYNCHRONOUS', 'OFF'],
+    ['AMS_LOG_LEVEL', 'loud'],
+    ['AMS_TLS_CERT_FILE', '/nonexistent/ams/cert.pem'],
+    ['AMS_TLS_KEY_FILE', '/nonexistent/ams/key.pem'],
+  ];
+  for (const [variable, value] of bad) {
+    it(`${variable}=${JSON.stringify(value.length > 40 ? `${value.slice(0, 20)}...` : value)}`, () => {
+      assert.throws(
+        () => loadConfig({ [variable]: value }),
+        (err: unknown) => {
+          assert.ok(err instanceof ConfigError, String(err));
+          assert.match(err.message, new RegExp(`\\b${variable}\\b`));
+          assert.doesNotMatch(err.message, /\n/, 'one line');
+          return true;
+        },
+      );
+    });
+  }
+
+  it('a TLS certificate needs its key and the other way round', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ams-config-'));
+    try {
+      const pem = join(dir, 'x.pem');
+      writeFileSync(pem, '-----BEGIN CERTIFICATE-----\n');
+      assert.throws(() => loadConfig({ AMS_TLS_CERT_FILE: pem }), (err: unknown) => err instanceof ConfigError && /AMS_TLS_KEY_FILE/.test(err.message));
+      assert.throws(() => loadConfig({ AMS_TLS_KEY_FILE: pem }), (err: unknown) => err instanceof ConfigError && /AMS_TLS_CERT_FILE/.test(err.message));
+      assert.ok(loadConfig({ AMS_TLS_CERT_FILE: pem, AMS_TLS_KEY_FILE: pem }).tls !== null);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('never echoes a bad secret in the message', () => {
+    for (const variable of ['AMS_ADMIN_TOKEN', 'AMS_SERVICE_TOKEN']) {
+      assert.throws(
+        () => loadConfig({ [variable]: 'secret with spaces' }),
+        (err: unknown) => err instanceof ConfigError && !err.message.includes('secret with spaces'),
+      );
+    }
+  });
+});
