@@ -1,28 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { SystemClock } from '../../src/common/time.js';
 import { type RunningApp, startApp } from '../support/app.js';
 import { amsError, type Client } from '../support/client.js';
+import { ShiftedClock } from '../support/clocks.js';
 import { newProject, type ProjectFixture } from '../support/fixtures.js';
 
 /** Publish, pull and acknowledge (spec 4.1-4.3) and the wire form of pulled messages. */
-
-/** The system clock, moved forward on demand so deadlines can be tested without sleeping. */
-class TestClock extends SystemClock {
-  private shiftMs = 0;
-
-  advance(seconds: number): void {
-    this.shiftMs += seconds * 1000;
-  }
-
-  override now(): Date {
-    return new Date(super.now().getTime() + this.shiftMs);
-  }
-
-  override nowMicros(): number {
-    return super.nowMicros() + this.shiftMs * 1000;
-  }
-}
 
 const PUBLISH_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{0,8}[1-9])?Z$/;
 
@@ -38,7 +21,7 @@ interface Setup {
 }
 
 describe('messages', () => {
-  const clock = new TestClock();
+  const clock = new ShiftedClock();
   let app: RunningApp;
   before(async () => {
     app = await startApp({}, { clock });

@@ -1,31 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Clock } from '../../src/common/time.js';
 import { type RunningApp, startApp, unique } from '../support/app.js';
 import { amsError } from '../support/client.js';
+import { ManualClock } from '../support/clocks.js';
 import { newProject } from '../support/fixtures.js';
 
 const SERVICE_TOKEN = 'e2e-projects-service-token-42';
 const SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
-
-/** A clock the test moves by hand, so modified_on can be seen to change without sleeping. */
-class ManualClock extends Clock {
-  private ms = Date.UTC(2024, 2, 1, 10, 0, 5);
-  private micros = 0;
-  now(): Date {
-    return new Date(this.ms);
-  }
-  nowMicros(): number {
-    this.micros = Math.max(this.ms * 1000, this.micros + 1);
-    return this.micros;
-  }
-  advance(seconds: number): void {
-    this.ms += seconds * 1000;
-  }
-  stamp(): string {
-    return new Date(this.ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  }
-}
 
 const invalidProjectArgs = amsError(400, 'INVALID_ARGUMENT', 'Invalid Project Arguments');
 const invalidRequestBody = amsError(400, 'BAD_REQUEST', 'Invalid Request Body');

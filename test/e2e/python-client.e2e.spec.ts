@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePort, ROOT } from '../support/server-process.js';
+import { type ChildServer, freePort, ROOT, spawnServer } from '../support/child-server.js';
 
 /**
  * The real Python client, argo-ams-library from PyPI, against the built service over TLS: what AMS users run.
@@ -46,7 +46,7 @@ function statusOverTls(port: number, ca: Buffer): Promise<number> {
 
 describe('argo-ams-library (Python) against the service', () => {
   let dir: string;
-  let server: ChildProcess;
+  let server: ChildServer;
   let port: number;
   let cert: string;
 
@@ -56,28 +56,24 @@ describe('argo-ams-library (Python) against the service', () => {
     const pair = selfSignedCertificate(dir);
     cert = pair.cert;
     port = await freePort();
-    server = spawn(process.execPath, [join(ROOT, 'dist', 'main.js')], {
-      env: {
-        ...process.env,
-        AMS_HOST: '127.0.0.1',
-        AMS_PORT: String(port),
-        AMS_DATA_DIR: join(dir, 'data'),
-        AMS_ADMIN_TOKEN: TOKEN,
-        AMS_TLS_CERT_FILE: pair.cert,
-        AMS_TLS_KEY_FILE: pair.key,
-        AMS_LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
+    server = spawnServer({
+      AMS_HOST: '127.0.0.1',
+      AMS_PORT: String(port),
+      AMS_DATA_DIR: join(dir, 'data'),
+      AMS_ADMIN_TOKEN: TOKEN,
+      AMS_TLS_CERT_FILE: pair.cert,
+      AMS_TLS_KEY_FILE: pair.key,
+      AMS_LOG_LEVEL: 'warn',
     });
     const ca = readFileSync(cert);
     for (let i = 0; i < 150 && (await statusOverTls(port, ca)) !== 200; i++) {
-      assert.equal(server.exitCode, null, 'the service exited during start');
+      assert.equal(server.child.exitCode, null, `the service exited during start:\n${server.stderr()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   });
 
-  after(() => {
-    server?.kill('SIGKILL');
+  after(async () => {
+    await server?.kill();
     rmSync(dir, { recursive: true, force: true });
   });
 

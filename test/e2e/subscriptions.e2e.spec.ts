@@ -1,28 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { SystemClock } from '../../src/common/time.js';
 import { type RunningApp, startApp, unique } from '../support/app.js';
 import { amsError } from '../support/client.js';
+import { ShiftedClock } from '../support/clocks.js';
 import { newProject, type ProjectFixture } from '../support/fixtures.js';
 
 /** Subscriptions (spec 3.6, 4.4, 4.6): create, show, list, delete, ack deadline, offsets, ACLs, push config. */
-
-/** The system clock, moved forward on demand so time-based rules can be tested without sleeping. */
-class TestClock extends SystemClock {
-  private shiftMs = 0;
-
-  advance(seconds: number): void {
-    this.shiftMs += seconds * 1000;
-  }
-
-  override now(): Date {
-    return new Date(super.now().getTime() + this.shiftMs);
-  }
-
-  override nowMicros(): number {
-    return super.nowMicros() + this.shiftMs * 1000;
-  }
-}
 
 const SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 const SECRET = /^[0-9a-f]{64}$/;
@@ -51,7 +34,7 @@ function zuluMillis(publishTime: string, deltaMs = 0): string {
 }
 
 describe('subscriptions', () => {
-  const clock = new TestClock();
+  const clock = new ShiftedClock();
   let app: RunningApp;
   before(async () => {
     app = await startApp({}, { clock });

@@ -1,32 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Clock } from '../../src/common/time.js';
 import { ADMIN_TOKEN, type RunningApp, startApp, unique } from '../support/app.js';
 import { amsError } from '../support/client.js';
+import { ManualClock } from '../support/clocks.js';
 import { newProject } from '../support/fixtures.js';
 
 const SERVICE_TOKEN = 'e2e-users-service-token-42';
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const TOKEN = /^[0-9a-f]{64}$/;
-
-/** A clock the test moves by hand, so timestamps are exact and modified_on can be seen to change. */
-class ManualClock extends Clock {
-  private ms = Date.UTC(2024, 2, 1, 10, 0, 5);
-  private micros = 0;
-  now(): Date {
-    return new Date(this.ms);
-  }
-  nowMicros(): number {
-    this.micros = Math.max(this.ms * 1000, this.micros + 1);
-    return this.micros;
-  }
-  advance(seconds: number): void {
-    this.ms += seconds * 1000;
-  }
-  stamp(): string {
-    return new Date(this.ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  }
-}
 
 const invalidUserArgs = amsError(400, 'INVALID_ARGUMENT', 'Invalid User Arguments');
 const userMissing = amsError(404, 'NOT_FOUND', "User doesn't exist");

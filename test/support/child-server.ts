@@ -1,15 +1,29 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-export { freePort } from './server-process.js';
-
 /**
- * Child processes of the built service for restart tests: the caller picks every AMS_* setting (port included), and
- * gets the exit code and signal. test/support/server-process.ts is the simpler helper for tests that just need one.
+ * Child processes of the built service, for tests at process level (restart, logging, real clients): the caller picks
+ * every AMS_* setting, port included, and gets the output, the exit code and the signal.
  */
+
+/** The repository root (this file runs from build/test/support/). */
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** The built service, as `npm start` runs it (scripts/test.sh builds dist/ before any test runs). */
 export const MAIN_JS = fileURLToPath(new URL('../../../dist/main.js', import.meta.url));
+
+/** A port nothing listens on right now: bind port 0, read what the OS gave, let it go. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
 
 export interface ChildServer {
   readonly child: ChildProcess;
