@@ -1,9 +1,12 @@
-// AMS benchmark: starts the built service (dist/) on the embedded store in a temp data dir and prints
+// AMS benchmark: starts the built service (dist/) on a backend and prints
 //   publish msgs/s (batches of 100 x 1 KB), pull+acknowledge msgs/s, p50/p99 publish latency at a steady
-//   moderate load, and the server's peak RSS.
-// Usage: npm run bench [-- --messages 200000 --connections 8 --rate 100 --seconds 10]
+//   moderate load, and the server's peak RSS; on kafka-mongo also a raw kafkajs producer and consumer on the same
+//   broker with the same batches, and the ratio service / raw.
+// Usage: npm run bench [-- --store embedded|kafka-mongo --messages 200000 --connections 8 --rate 100 --seconds 10]
+// kafka-mongo starts the test servers of scripts/services/ when they are not running (and stops them afterwards).
 // The load generator runs on the same machine as the server, so both share its cores: figures are a floor.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { createServer } from 'node:net';
@@ -21,6 +24,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '10' },
     pull: { type: 'string', default: '1000' },
     subscriptions: { type: 'string', default: '4' },
+    store: { type: 'string', default: 'embedded' },
   },
 });
 const TOTAL = Number(args.messages);
@@ -147,8 +151,17 @@ async function latencyPhase(topicPath) {
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'ams-bench-'));
   port = await freePort();
+  const started = args.store === 'kafka-mongo' ? startServices() : [];
   const child = spawn(process.execPath, ['dist/main.js'], {
-    env: { ...process.env, AMS_PORT: String(port), AMS_HOST: '127.0.0.1', AMS_DATA_DIR: dataDir, AMS_ADMIN_TOKEN: TOKEN, AMS_LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      AMS_PORT: String(port),
+      AMS_HOST: '127.0.0.1',
+      AMS_DATA_DIR: dataDir,
+      AMS_ADMIN_TOKEN: TOKEN,
+      AMS_LOG_LEVEL: 'warn',
+      ...(args.store === 'kafka-mongo' ? kafkaMongoEnv() : { AMS_STORE: 'embedded' }),
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {
@@ -159,7 +172,7 @@ async function main() {
     const subs = Array.from({ length: Number(args.subscriptions) }, (_, i) => `${project}/subscriptions/sub${i}`);
     for (const sub of subs) await call('PUT', sub, { topic: 'projects/bench/topics/load' });
 
-    console.log(`AMS bench (embedded store) node ${process.version}, ${CONNECTIONS} connections, batches of ${BATCH} x ${SIZE} B`);
+    console.log(`AMS bench (${args.store} store) node ${process.version}, ${CONNECTIONS} connections, batches of ${BATCH} x ${SIZE} B`);
     const pub = await publishPhase(`${project}/topics/load`);
     console.log(`publish:        ${Math.round(pub.messages / pub.seconds)} msgs/s (${pub.messages} msgs in ${pub.seconds.toFixed(2)} s)`);
 
@@ -173,12 +186,96 @@ async function main() {
       `publish latency at ${lat.rate} req/s (${lat.rate * BATCH} msgs/s) for ${lat.seconds} s: p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms`,
     );
     console.log(`server peak RSS: ${peakRssMiB(child.pid).toFixed(0)} MiB`);
+    if (args.store === 'kafka-mongo') {
+      const raw = await rawKafkajs();
+      console.log(`raw kafkajs produce: ${Math.round(raw.produce)} msgs/s (same batches, idempotent, acks=all)`);
+      console.log(`raw kafkajs consume: ${Math.round(raw.consume)} msgs/s (one consumer, from offset 0)`);
+      console.log(`ratio service/raw: publish ${(pub.messages / pub.seconds / raw.produce).toFixed(2)}, pull+ack ${(one.messages / one.seconds / raw.consume).toFixed(2)}`);
+    }
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
     agent.destroy();
     rmSync(dataDir, { recursive: true, force: true });
+    for (const service of started) execFileSync('bash', [`scripts/services/${service}.sh`, 'stop'], { stdio: 'inherit' });
   }
+}
+
+const BROKERS = `127.0.0.1:${process.env.KAFKA_PORT ?? 9092}`;
+const MONGO = `mongodb://127.0.0.1:${process.env.MONGO_PORT ?? 27017}`;
+const RUN = randomBytes(3).toString('hex');
+
+/** Starts the kafka-mongo test servers that are not running; returns those it started. */
+function startServices() {
+  const started = [];
+  for (const service of ['kafka', 'mongo']) {
+    try {
+      execFileSync('bash', [`scripts/services/${service}.sh`, 'status'], { stdio: 'ignore' });
+    } catch {
+      execFileSync('bash', [`scripts/services/${service}.sh`, 'start'], { stdio: 'inherit' });
+      started.push(service);
+    }
+  }
+  return started;
+}
+
+function kafkaMongoEnv() {
+  return {
+    AMS_STORE: 'kafka-mongo',
+    AMS_KAFKA_BROKERS: BROKERS,
+    AMS_MONGODB_URI: `${MONGO}/ams-bench-${RUN}`,
+    AMS_KAFKA_TOPIC_PREFIX: `ams-bench.${RUN}.`,
+    AMS_TOKEN_KEY: randomBytes(32).toString('hex'),
+    KAFKAJS_NO_PARTITIONER_WARNING: '1',
+  };
+}
+
+/** The same batches through a bare kafkajs producer and consumer on the same broker: the ceiling the service is measured against. */
+async function rawKafkajs() {
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+  const { default: kafkajs } = await import('kafkajs');
+  const kafka = new kafkajs.Kafka({ brokers: [BROKERS], logLevel: kafkajs.logLevel.NOTHING });
+  const topic = `ams-bench.${RUN}.raw`;
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await producer.connect();
+  const messages = JSON.parse(batchBody).messages.map((m) => ({ value: JSON.stringify(m), partition: 0 }));
+  const batches = Math.ceil(TOTAL / BATCH);
+  let next = 0;
+  let start = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (next < batches) {
+        next += 1;
+        await producer.send({ topic, acks: -1, messages });
+      }
+    }),
+  );
+  const produce = (batches * BATCH) / (Number(process.hrtime.bigint() - start) / 1e9);
+  await producer.disconnect();
+
+  const consumer = kafka.consumer({ groupId: `ams-bench-${RUN}`, allowAutoTopicCreation: false });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let received = 0;
+  let consumeStart = 0n;
+  const done = new Promise((resolve) => {
+    void consumer.run({
+      eachBatch: async ({ batch }) => {
+        if (consumeStart === 0n) consumeStart = process.hrtime.bigint();
+        received += batch.messages.length;
+        if (received >= batches * BATCH) resolve();
+      },
+    });
+  });
+  await done;
+  const consume = received / (Number(process.hrtime.bigint() - consumeStart) / 1e9);
+  await consumer.disconnect();
+  await admin.deleteTopics({ topics: [topic] });
+  await admin.disconnect();
+  return { produce, consume };
 }
 
 main().catch((err) => {

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# The whole test suite: static checks, build, OpenAPI freshness, then every test file on the embedded store.
-# Usage: npm test [-- <file filter>]   e.g. npm test -- e2e/topics
+# The whole test suite: static checks, build, OpenAPI freshness, then every test file on the embedded store, and the
+# HTTP e2e suite, the storage contract and the outage tests again on the kafka-mongo store against real Kafka and
+# MongoDB-compatible servers, which it installs and starts (scripts/services/) and stops again.
+#
+# Usage: npm test [-- <file filter>]      e.g. npm test -- e2e/topics
+# Environment: AMS_TEST_BACKENDS=embedded (or kafka-mongo) runs one backend only; default both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +16,45 @@ echo "== build the service"; npx tsc -p tsconfig.build.json
 echo "== OpenAPI document is current"; node scripts/openapi.mjs --check
 
 filter="${1:-}"
-mapfile -t files < <(find build/test build/src -name '*.spec.js' | sort | grep -- "$filter")
-[ "${#files[@]}" -gt 0 ] || { echo "no test files match '$filter'"; exit 1; }
-echo "== ${#files[@]} test files (AMS_STORE=${AMS_STORE:-embedded})"
-node --test --test-reporter=spec --test-concurrency=2 "${files[@]}"
+backends="${AMS_TEST_BACKENDS:-embedded kafka-mongo}"
+
+# Files of a pass: embedded runs everything but the kafka-mongo-only files; kafka-mongo runs what touches storage.
+select_files() {
+  local pattern="$1"
+  find build/test build/src -name '*.spec.js' | sort | grep -E -- "$pattern" | grep -- "$filter" || true
+}
+
+run_pass() {
+  local store="$1" pattern="$2"
+  mapfile -t files < <(select_files "$pattern")
+  if [ "${#files[@]}" -eq 0 ]; then echo "== no $store test files match '$filter'"; return 0; fi
+  echo "== ${#files[@]} test files on AMS_STORE=$store"
+  AMS_STORE="$store" node --test --test-reporter=spec --test-concurrency=2 "${files[@]}"
+}
+
+started=()
+stop_services() {
+  for service in "${started[@]}"; do bash "scripts/services/$service.sh" stop || true; done
+}
+trap stop_services EXIT
+
+status=0
+if [[ " $backends " == *" embedded "* ]]; then
+  run_pass embedded '^build/(src|test/(unit|e2e)|test/contract/embedded)' || status=$?
+fi
+
+if [[ " $backends " == *" kafka-mongo "* ]] && [ -n "$(select_files '^build/test/(e2e|contract/kafka-mongo|outage)')" ]; then
+  for service in kafka mongo; do
+    if ! bash "scripts/services/$service.sh" status >/dev/null 2>&1; then
+      bash "scripts/services/$service.sh" start --clean
+      started+=("$service")
+    fi
+  done
+  export AMS_TEST_KAFKA_BROKERS="127.0.0.1:${KAFKA_PORT:-9092}"
+  export AMS_TEST_MONGODB_URI="mongodb://127.0.0.1:${MONGO_PORT:-27017}"
+  export KAFKAJS_NO_PARTITIONER_WARNING=1
+  run_pass kafka-mongo '^build/test/(e2e|contract/kafka-mongo)' || status=$?
+  # Alone and last: it stops and starts the shared Kafka broker.
+  run_pass kafka-mongo '^build/test/outage/' || status=$?
+fi
+exit "$status"

@@ -9,6 +9,7 @@ import type { AmsConfig } from './config/config.js';
 import { CommonModule } from './common/common.module.js';
 import { ConfigModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { ProjectsModule } from './projects/projects.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module.js';
@@ -29,6 +30,7 @@ export class AppModule {
         UsersModule,
         TopicsModule,
         SubscriptionsModule,
+        MetricsModule,
         HealthModule,
         CommonModule,
       ],

@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { StoreUnavailableError } from '../storage/ports/store-errors.js';
 import { AmsError, type AmsStatus } from './ams-error.js';
 import { RouteTable } from './route-table.js';
 
@@ -25,6 +26,7 @@ const STATUS_OF: Record<number, AmsStatus> = {
  */
 export function toAmsError(thrown: unknown): AmsError {
   if (thrown instanceof AmsError) return thrown;
+  if (thrown instanceof StoreUnavailableError) return AmsError.unavailable('Backend unavailable');
   const status = statusOf(thrown);
   if (status === 413) return AmsError.tooLarge('Request body is too large');
   if (status === 404) return new AmsError(404, 'NOT_FOUND', '404 page not found');

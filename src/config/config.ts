@@ -31,6 +31,23 @@ export interface AmsConfig {
   readonly logLevel: string;
   /** Serve HTTPS with this certificate and key (PEM); null serves plain HTTP (behind a TLS-terminating proxy). */
   readonly tls: { readonly cert: Buffer; readonly key: Buffer } | null;
+  /** Set when store is kafka-mongo. */
+  readonly kafka: KafkaConfig | null;
+  /** Set when store is kafka-mongo. */
+  readonly mongo: MongoConfig | null;
+}
+
+export interface KafkaConfig {
+  readonly brokers: readonly string[];
+  readonly replicationFactor: number;
+  /** Prefix of every Kafka topic AMS creates; the rest of the name is the topic incarnation's log id. */
+  readonly topicPrefix: string;
+  /** `retention.ms` of new Kafka topics. */
+  readonly retentionMs: number;
+}
+
+export interface MongoConfig {
+  readonly uri: string;
 }
 
 export class ConfigError extends Error {
@@ -104,14 +121,46 @@ function tls(env: Env): AmsConfig['tls'] {
   return cert === null || key === null ? null : { cert, key };
 }
 
+function kafkaConfig(env: Env): KafkaConfig {
+  const raw = optionalText(env, 'AMS_KAFKA_BROKERS');
+  if (raw === null) throw new ConfigError('AMS_KAFKA_BROKERS', 'is required with AMS_STORE=kafka-mongo');
+  const brokers = raw.split(',').map((b) => b.trim()).filter((b) => b !== '');
+  for (const broker of brokers) {
+    if (!/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(broker)) {
+      throw new ConfigError('AMS_KAFKA_BROKERS', `must be a comma list of host:port, got "${broker}"`);
+    }
+  }
+  if (brokers.length === 0) throw new ConfigError('AMS_KAFKA_BROKERS', 'must name at least one host:port');
+  const topicPrefix = text(env, 'AMS_KAFKA_TOPIC_PREFIX', 'ams.');
+  if (!/^[A-Za-z0-9._-]{0,100}$/.test(topicPrefix)) {
+    throw new ConfigError('AMS_KAFKA_TOPIC_PREFIX', 'may hold only letters, digits, ".", "_" and "-" (at most 100)');
+  }
+  return {
+    brokers,
+    replicationFactor: integer(env, 'AMS_KAFKA_REPLICATION_FACTOR', 1, 1, 100),
+    topicPrefix,
+    retentionMs: integer(env, 'AMS_KAFKA_RETENTION_MS', 7 * 24 * 3600 * 1000, 60_000, 10 * 365 * 24 * 3600 * 1000),
+  };
+}
+
+function mongoConfig(env: Env): MongoConfig {
+  const uri = optionalText(env, 'AMS_MONGODB_URI');
+  if (uri === null) throw new ConfigError('AMS_MONGODB_URI', 'is required with AMS_STORE=kafka-mongo');
+  if (!/^mongodb(\+srv)?:\/\//.test(uri)) throw new ConfigError('AMS_MONGODB_URI', 'must start with mongodb:// or mongodb+srv://');
+  return { uri };
+}
+
 const MIB = 1024 * 1024;
 
 export function loadConfig(env: Env): AmsConfig {
   const adminUser = text(env, 'AMS_ADMIN_USER', 'admin');
   if (!/^[a-zA-Z0-9_-]+$/.test(adminUser)) throw new ConfigError('AMS_ADMIN_USER', 'must match [a-zA-Z0-9_-]+');
   const store = oneOf(env, 'AMS_STORE', STORE_KINDS, 'embedded');
-  if (store === 'kafka-mongo') {
-    throw new ConfigError('AMS_STORE', '"kafka-mongo" is not available in this build yet; use "embedded"');
+  const production = store === 'kafka-mongo';
+  const key = tokenKey(env);
+  if (production && key === null) {
+    // Replicas share one database, so they must share the key that seals its tokens; a per-host key file cannot.
+    throw new ConfigError('AMS_TOKEN_KEY', 'is required with AMS_STORE=kafka-mongo');
   }
   return Object.freeze({
     host: text(env, 'AMS_HOST', '0.0.0.0'),
@@ -121,7 +170,7 @@ export function loadConfig(env: Env): AmsConfig {
     adminUser,
     adminToken: secretToken(env, 'AMS_ADMIN_TOKEN'),
     serviceToken: secretToken(env, 'AMS_SERVICE_TOKEN'),
-    tokenKey: tokenKey(env),
+    tokenKey: key,
     authOption: oneOf<AuthOption>(env, 'AMS_AUTH_OPTION', ['both', 'header', 'key'], 'both'),
     bodyLimit: integer(env, 'AMS_BODY_LIMIT', 16 * MIB, 1024, 1024 * MIB),
     maxMessageBytes: integer(env, 'AMS_MAX_MESSAGE_BYTES', 1_500_000, 1, 1024 * MIB),
@@ -131,5 +180,7 @@ export function loadConfig(env: Env): AmsConfig {
     sqliteSynchronous: oneOf<SqliteSynchronous>(env, 'AMS_SQLITE_SYNCHRONOUS', ['NORMAL', 'FULL'], 'NORMAL'),
     logLevel: oneOf(env, 'AMS_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     tls: tls(env),
+    kafka: production ? kafkaConfig(env) : null,
+    mongo: production ? mongoConfig(env) : null,
   });
 }

@@ -4,7 +4,9 @@ import { hostname } from 'node:os';
 import { Open } from '../auth/action.decorator.js';
 import { Context, type RequestContext } from '../auth/caller.js';
 import { AmsError } from '../common/ams-error.js';
+import { MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repository.js';
 import { METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-store.repository.js';
+import { StoreUnavailableError } from '../storage/ports/store-errors.js';
 import { VERSION } from './version.js';
 
 class StatusDto {
@@ -29,7 +31,19 @@ const isAdminView = (ctx: RequestContext): boolean =>
 @ApiTags('status')
 @Controller('v1')
 export class HealthController {
-  constructor(@Inject(METADATA_STORE) private readonly store: MetadataStore) {}
+  constructor(
+    @Inject(METADATA_STORE) private readonly store: MetadataStore,
+    @Inject(MESSAGE_LOG) private readonly log: MessageLog,
+  ) {}
+
+  /** 503 naming the dependency that does not answer, so an operator (or a readiness probe) sees which one. */
+  private async checkBackends(): Promise<void> {
+    const results = await Promise.allSettled([this.store.ping(), this.log.ping()]);
+    const down = results.flatMap((r) =>
+      r.status === 'rejected' ? [r.reason instanceof StoreUnavailableError ? r.reason.backend : 'storage'] : [],
+    );
+    if (down.length > 0) throw AmsError.unavailable(`Backend unavailable: ${[...new Set(down)].join(', ')}`);
+  }
 
   @Get('status')
   @Open()
@@ -43,11 +57,7 @@ export class HealthController {
       if (ctx.token !== 'known' || ctx.caller.user === null) throw AmsError.forbidden();
       if (!isAdminView(ctx)) throw AmsError.unauthorized();
     }
-    try {
-      await this.store.ping();
-    } catch {
-      throw AmsError.unavailable('Storage backend is unavailable');
-    }
+    await this.checkBackends();
     // Push delivery is not part of this build yet, so the service says so the way the original does.
     return { status: 'ok', push_functionality: 'disabled' };
   }

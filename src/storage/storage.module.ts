@@ -1,13 +1,27 @@
 import { type DynamicModule, Global, Module, type Type } from '@nestjs/common';
 import type { StoreKind } from '../config/config.js';
 import { EmbeddedStoreModule } from './embedded/embedded-store.module.js';
+import { KafkaMessageLog } from './kafka/kafka-message-log.repository.js';
+import { MongoMetadataStore } from './mongo/mongo-metadata-store.repository.js';
+import { MongoStoreModule } from './mongo/mongo-store.module.js';
 import { MESSAGE_LOG } from './ports/message-log.repository.js';
 import { METADATA_STORE } from './ports/metadata-store.repository.js';
 
+/** Production: message logs in Kafka, everything else in MongoDB (mongoose stays inside storage/mongo). */
+@Module({
+  imports: [MongoStoreModule],
+  providers: [
+    { provide: MESSAGE_LOG, useClass: KafkaMessageLog },
+    { provide: METADATA_STORE, useExisting: MongoMetadataStore },
+  ],
+  exports: [MESSAGE_LOG, METADATA_STORE],
+})
+class KafkaMongoStoreModule {}
+
 /** The one place that knows which backend runs (architecture decision 6). */
-const BACKENDS: Record<StoreKind, Type | null> = {
+const BACKENDS: Record<StoreKind, Type> = {
   embedded: EmbeddedStoreModule,
-  'kafka-mongo': null,
+  'kafka-mongo': KafkaMongoStoreModule,
 };
 
 @Global()
@@ -15,7 +29,6 @@ const BACKENDS: Record<StoreKind, Type | null> = {
 export class StorageModule {
   static forStore(store: StoreKind): DynamicModule {
     const backend = BACKENDS[store];
-    if (backend === null) throw new Error(`storage backend "${store}" is not available in this build`);
     return { module: StorageModule, imports: [backend], exports: [backend] };
   }
 }

@@ -39,7 +39,16 @@ const DEFAULT_ACK_DEADLINE_SECONDS = 10;
 /** How often a waiting pull re-reads the log, for publishes that reached another replica. */
 const LONG_POLL_RECHECK_MS = 1000;
 /** Compare-and-set retries before a contended cursor update gives up (each retry re-reads). */
-const CURSOR_RETRIES = 20;
+const CURSOR_RETRIES = 50;
+
+/**
+ * After a lost compare-and-set, wait a random moment that grows with the attempts (up to ~64 ms), so that pullers and
+ * acknowledgers racing on one subscription stop colliding on a backend whose round trips are slow.
+ */
+function backoff(attempt: number): Promise<void> {
+  const ceiling = 2 ** Math.min(attempt, 6);
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+}
 
 @Injectable()
 export class SubscriptionsService {
@@ -149,6 +158,7 @@ export class SubscriptionsService {
       if (await this.store.compareAndSetCursor(project.uuid, name, subscription.cursor.version, next)) {
         return { receivedMessages: messages.map((m) => received(project.name, name, m)) };
       }
+      await backoff(attempt);
       subscription = await this.existing(project, name);
     }
     throw AmsError.internal('Backend Error');
@@ -168,6 +178,7 @@ export class SubscriptionsService {
       const next = afterAcknowledge(subscription.cursor, highest + 1, subscription.ackDeadlineSeconds, this.clock.now());
       if (next instanceof AmsError) throw next;
       if (await this.store.compareAndSetCursor(project.uuid, name, subscription.cursor.version, next)) return {};
+      await backoff(attempt);
       subscription = await this.existing(project, name);
     }
     throw AmsError.internal('Error handling acknowledgement');
@@ -193,6 +204,7 @@ export class SubscriptionsService {
       const bounds = await this.boundsOf(project, subscription);
       if (target < bounds.min || target > bounds.max) throw AmsError.invalid('Offset out of bounds');
       if (await this.store.compareAndSetCursor(project.uuid, name, subscription.cursor.version, afterSeek(target))) return;
+      await backoff(attempt);
     }
     throw AmsError.internal('Backend Error');
   }

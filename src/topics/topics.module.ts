@@ -1,7 +1,13 @@
 import { Module } from '@nestjs/common';
+import { MetricsModule } from '../metrics/metrics.module.js';
 import { PublishSignal } from './publish-signal.js';
 import { TopicsController } from './topics.controller.js';
 import { TopicsService } from './topics.service.js';
 
-@Module({ controllers: [TopicsController], providers: [TopicsService, PublishSignal], exports: [PublishSignal] })
+@Module({
+  imports: [MetricsModule],
+  controllers: [TopicsController],
+  providers: [TopicsService, PublishSignal],
+  exports: [PublishSignal],
+})
 export class TopicsModule {}

@@ -9,6 +9,7 @@ import { parseSchemaRef, subscriptionRef, topicRef } from '../common/names.js';
 import { type PageQuery, pageBody } from '../common/pagination.js';
 import { Clock, formatSeconds } from '../common/time.js';
 import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
+import { UsageCounter } from '../metrics/usage-counter.js';
 import { LogNotFoundError, MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repository.js';
 import { METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-store.repository.js';
 import type { NewMessage, ProjectRecord, TopicRecord } from '../storage/ports/records.js';
@@ -34,6 +35,7 @@ export class TopicsService {
     @Inject(AMS_CONFIG) private readonly config: AmsConfig,
     private readonly acl: AclService,
     private readonly signal: PublishSignal,
+    private readonly usage: UsageCounter,
   ) {}
 
   async list(caller: Caller, project: ProjectRecord, page: PageQuery): Promise<TopicPageDto> {
@@ -84,7 +86,11 @@ export class TopicsService {
     }
     try {
       const appended = await this.log.append(topic.logId, messages);
-      if (appended.length > 0) this.signal.published(topic.logId);
+      if (appended.length > 0) {
+        this.signal.published(topic.logId);
+        // spec 4.1 side effect: the topic's UTC-day counter, rolled up in memory (no extra write here).
+        this.usage.recordPublish(project.uuid, topic.name, appended.length, dataBytes(messages), this.clock.now());
+      }
       return { messageIds: appended.map((a) => String(a.offset)) };
     } catch (err) {
       if (err instanceof LogNotFoundError) throw AmsError.notFound('Topic');
@@ -135,6 +141,13 @@ export class TopicsService {
 
 function toNewMessages(body: PublishDto): NewMessage[] {
   return (body.messages ?? []).map((m) => ({ data: m.data ?? '', attributes: sortedAttributes(m.attributes) }));
+}
+
+/** `total_bytes` of spec 4.1: the length of `data` as sent. */
+function dataBytes(messages: readonly NewMessage[]): number {
+  let bytes = 0;
+  for (const m of messages) bytes += Buffer.byteLength(m.data);
+  return bytes;
 }
 
 /** Attributes come back with sorted keys (spec 4.1), so they are stored that way. */

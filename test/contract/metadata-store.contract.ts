@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page, PageQuery } from '../../src/common/pagination.js';
 import type { MetadataStore, NewCursor } from '../../src/storage/ports/metadata-store.repository.js';
 import type {
+  DailyCount,
   ProjectRecord,
   PushConfigRecord,
   SubscriptionRecord,
@@ -531,6 +532,166 @@ export function metadataStoreContract(backend: string, open: OpenHarness<Metadat
         assert.deepEqual(sorted(found.topics), sorted([ta.name, tb.name]));
         assert.deepEqual(found.subscriptions, [sa.name]);
         assert.deepEqual(await store.aclResourcesOf(p.uuid, randomUUID()), { topics: [], subscriptions: [] });
+      });
+    });
+
+    describe('daily counters', () => {
+      const count = (projectUuid: string, topicName: string, day: string, messages: number, bytes = messages * 10): DailyCount => ({
+        projectUuid,
+        topicName,
+        day,
+        messages,
+        bytes,
+      });
+      const batch = (...counts: DailyCount[]) => ({ id: randomUUID(), counts });
+
+      it('creates counters, then adds to them; lists newest day first, then by project and topic', async () => {
+        const p = await newProject();
+        await store.addDailyCounts(batch(count(p.uuid, 'b', '2024-03-01', 2), count(p.uuid, 'a', '2024-03-01', 1), count(p.uuid, 'a', '2024-03-02', 5)));
+        await store.addDailyCounts(batch(count(p.uuid, 'a', '2024-03-01', 3, 7)));
+        assert.deepEqual(await store.dailyCounts({ projectUuids: [p.uuid], fromDay: '2024-01-01', toDay: '2024-12-31' }), [
+          count(p.uuid, 'a', '2024-03-02', 5),
+          count(p.uuid, 'a', '2024-03-01', 4, 17),
+          count(p.uuid, 'b', '2024-03-01', 2),
+        ]);
+      });
+
+      it('filters by a window of days, both ends included, by projects and by topic', async () => {
+        const p = await newProject();
+        const q = await newProject();
+        await store.addDailyCounts(
+          batch(
+            count(p.uuid, 't', '2023-02-27', 1),
+            count(p.uuid, 't', '2023-02-28', 2),
+            count(p.uuid, 'u', '2023-03-01', 3),
+            count(p.uuid, 't', '2023-03-02', 4),
+            count(q.uuid, 't', '2023-03-01', 5),
+          ),
+        );
+        const window = { fromDay: '2023-02-28', toDay: '2023-03-01' };
+        assert.deepEqual(await store.dailyCounts({ ...window, projectUuids: [p.uuid] }), [
+          count(p.uuid, 'u', '2023-03-01', 3),
+          count(p.uuid, 't', '2023-02-28', 2),
+        ]);
+        assert.deepEqual(await store.dailyCounts({ ...window, projectUuids: [p.uuid], topicName: 't' }), [count(p.uuid, 't', '2023-02-28', 2)]);
+        assert.deepEqual(
+          sorted((await store.dailyCounts({ ...window, projectUuids: [q.uuid, p.uuid] })).map((c) => `${c.projectUuid}/${c.day}`)),
+          sorted([`${p.uuid}/2023-03-01`, `${p.uuid}/2023-02-28`, `${q.uuid}/2023-03-01`]),
+        );
+        const everyProject = await store.dailyCounts(window);
+        assert.deepEqual(
+          everyProject.filter((c) => c.projectUuid === p.uuid || c.projectUuid === q.uuid).length,
+          3,
+          'no projectUuids: every project',
+        );
+        assert.deepEqual(await store.dailyCounts({ ...window, projectUuids: [] }), [], 'empty projectUuids: none');
+        assert.deepEqual(await store.dailyCounts({ projectUuids: [p.uuid], fromDay: '2023-03-03', toDay: '2023-12-31' }), []);
+      });
+
+      it('applies a batch id once, also when the same batch comes again', async () => {
+        const p = await newProject();
+        const once = batch(count(p.uuid, 't', '2024-04-01', 2), count(p.uuid, 'u', '2024-04-01', 1));
+        await store.addDailyCounts(once);
+        await store.addDailyCounts(once);
+        await store.addDailyCounts({ ...once });
+        await store.addDailyCounts(batch(count(p.uuid, 't', '2024-04-01', 2)));
+        assert.deepEqual(await store.dailyCounts({ projectUuids: [p.uuid], fromDay: '2024-04-01', toDay: '2024-04-01' }), [
+          count(p.uuid, 't', '2024-04-01', 4),
+          count(p.uuid, 'u', '2024-04-01', 1),
+        ]);
+      });
+
+      it('drops increments of a project that does not exist, and applies the rest of the batch', async () => {
+        const p = await newProject();
+        const ghost = randomUUID();
+        await store.addDailyCounts(batch(count(ghost, 't', '2024-04-02', 9), count(p.uuid, 't', '2024-04-02', 1)));
+        assert.deepEqual(await store.dailyCounts({ projectUuids: [ghost, p.uuid], fromDay: '2024-04-02', toDay: '2024-04-02' }), [
+          count(p.uuid, 't', '2024-04-02', 1),
+        ]);
+      });
+
+      it('an empty batch changes nothing', async () => {
+        await store.addDailyCounts(batch());
+      });
+
+      it('totals per project over the window; projects without counters there are absent', async () => {
+        const p = await newProject();
+        const q = await newProject();
+        const idle = await newProject();
+        await store.addDailyCounts(
+          batch(
+            count(p.uuid, 't', '2022-05-01', 1, 100),
+            count(p.uuid, 'u', '2022-05-02', 2, 200),
+            count(p.uuid, 't', '2022-05-09', 50),
+            count(q.uuid, 't', '2022-05-02', 3, 3),
+            count(idle.uuid, 't', '2022-04-30', 7),
+          ),
+        );
+        const window = { projectUuids: [p.uuid, q.uuid, idle.uuid], fromDay: '2022-05-01', toDay: '2022-05-02' };
+        const totals = await store.messageTotals(window);
+        assert.deepEqual(
+          [...totals].sort((a, b) => (a.projectUuid === p.uuid ? -1 : b.projectUuid === p.uuid ? 1 : 0)),
+          [
+            { projectUuid: p.uuid, messages: 3, bytes: 300 },
+            { projectUuid: q.uuid, messages: 3, bytes: 3 },
+          ],
+        );
+        assert.deepEqual(await store.messageTotals({ ...window, topicName: 'u' }), totals, 'topicName is ignored');
+        assert.deepEqual(await store.messageTotals({ ...window, projectUuids: [] }), []);
+        const all = await store.messageTotals({ fromDay: '2022-05-01', toDay: '2022-05-02' });
+        assert.deepEqual(sorted(all.map((t) => t.projectUuid).filter((u) => u === p.uuid || u === q.uuid || u === idle.uuid)), sorted([p.uuid, q.uuid]));
+      });
+
+      it("deleting a project removes its counters, and nothing of other projects'", async () => {
+        const doomed = await newProject();
+        const kept = await newProject();
+        await store.addDailyCounts(batch(count(doomed.uuid, 't', '2024-04-03', 1), count(kept.uuid, 't', '2024-04-03', 2)));
+        assert.equal(await store.deleteProject(doomed.uuid), true);
+        const window = { projectUuids: [doomed.uuid, kept.uuid], fromDay: '2024-04-03', toDay: '2024-04-03' };
+        assert.deepEqual(await store.dailyCounts(window), [count(kept.uuid, 't', '2024-04-03', 2)]);
+        assert.deepEqual(await store.messageTotals(window), [{ projectUuid: kept.uuid, messages: 2, bytes: 20 }]);
+        await store.addDailyCounts(batch(count(doomed.uuid, 't', '2024-04-03', 1)));
+        assert.deepEqual(await store.dailyCounts(window), [count(kept.uuid, 't', '2024-04-03', 2)], 'late increments are dropped');
+      });
+    });
+
+    describe('countCreated', () => {
+      const FROM = new Date('2024-05-01T00:00:00.000Z');
+      const TO = new Date('2024-05-02T23:59:59.000Z');
+      const justBefore = new Date(FROM.getTime() - 1);
+      const justAfter = new Date(TO.getTime() + 1);
+
+      it('counts topics, subscriptions and members created within [from, to], both ends included', async () => {
+        const p = await newProject();
+        const other = await newProject();
+        const member = (createdOn: Date, roles: ('consumer' | 'project_admin')[] = ['consumer']) =>
+          newUser({ createdOn, modifiedOn: createdOn, projects: [{ projectUuid: p.uuid, roles }] });
+
+        for (const createdOn of [justBefore, FROM, new Date('2024-05-01T12:00:00Z'), TO, justAfter]) await newTopic(p.uuid, { createdOn });
+        await newTopic(other.uuid, { createdOn: FROM });
+        for (const createdOn of [FROM, TO, justAfter]) await newSubscription(p.uuid, 't', { createdOn });
+        await newSubscription(other.uuid, 't', { createdOn: FROM });
+        await member(FROM);
+        await member(TO, []); // a member without roles counts
+        await member(justBefore);
+        await newUser({ createdOn: FROM, modifiedOn: FROM }); // no membership
+        await newUser({ createdOn: FROM, modifiedOn: FROM, projects: [{ projectUuid: other.uuid, roles: ['consumer'] }] });
+
+        assert.deepEqual(await store.countCreated(p.uuid, FROM, TO), { topics: 3, subscriptions: 2, users: 2 });
+        assert.deepEqual(await store.countCreated(other.uuid, FROM, TO), { topics: 1, subscriptions: 1, users: 1 });
+        assert.deepEqual(await store.countCreated(randomUUID(), FROM, TO), { topics: 0, subscriptions: 0, users: 0 });
+      });
+
+      it('does not count deleted resources', async () => {
+        const p = await newProject();
+        const t = await newTopic(p.uuid, { createdOn: FROM });
+        const s = await newSubscription(p.uuid, t.name, { createdOn: FROM });
+        const u = await newUser({ createdOn: FROM, modifiedOn: FROM, projects: [{ projectUuid: p.uuid, roles: ['publisher'] }] });
+        assert.deepEqual(await store.countCreated(p.uuid, FROM, TO), { topics: 1, subscriptions: 1, users: 1 });
+        await store.deleteTopic(p.uuid, t.name);
+        await store.deleteSubscription(p.uuid, s.name);
+        await store.deleteUser(u.uuid);
+        assert.deepEqual(await store.countCreated(p.uuid, FROM, TO), { topics: 0, subscriptions: 0, users: 0 });
       });
     });
 

@@ -16,7 +16,7 @@ export type RoleName = ServiceRole | ProjectRoleName;
 
 /**
  * `open`: anyone, with or without a token (spec 2.1: status, version). `open-user`: the route is open, but the handler
- * needs the token of a user (`/users/profile`: 401 otherwise, the service token included).
+ * needs the token of a user (`/users/profile`, `/users/usageReport`: 401 otherwise, the service token included).
  */
 export type Access = readonly RoleName[] | 'open' | 'open-user';
 
@@ -57,6 +57,7 @@ export const ROLE_MATRIX: readonly MatrixRow[] = [
   // users (no {project}: only service roles count, so the listed project_admin of users:list never does)
   { method: 'GET', path: '/v1/users', action: 'users:list', roles: [SA, PA] },
   { method: 'GET', path: '/v1/users/profile', action: null, roles: 'open-user' },
+  { method: 'GET', path: '/v1/users/usageReport', action: null, roles: 'open-user' },
   { method: 'GET', path: '/v1/users:byToken/{token}', action: 'users:byToken', roles: [SA, 'push_worker'] },
   { method: 'GET', path: '/v1/users:byUUID/{uuid}', action: 'users:byUUID', roles: [SA, 'argo_api_authn'] },
   { method: 'GET', path: '/v1/users/{user}', action: 'users:show', roles: [SA] },

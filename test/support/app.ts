@@ -5,6 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory.js';
 import type { Clock } from '../../src/common/time.js';
 import { type AmsConfig, loadConfig } from '../../src/config/config.js';
+import { backendEnv, dropBackendData } from './backends.js';
 import { Client } from './client.js';
 
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
@@ -27,8 +28,10 @@ export async function startApp(
   options: { clock?: Clock; dataDir?: string } = {},
 ): Promise<RunningApp> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'ams-e2e-'));
+  const backend = backendEnv(dataDir);
   const config = loadConfig({
     AMS_STORE: process.env.AMS_STORE,
+    ...backend,
     AMS_DATA_DIR: dataDir,
     AMS_ADMIN_TOKEN: ADMIN_TOKEN,
     AMS_PORT: '0',
@@ -45,7 +48,10 @@ export async function startApp(
     client: (token?: string) => new Client(url, token),
     async close() {
       await app.close();
-      if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+      if (options.dataDir === undefined) {
+        rmSync(dataDir, { recursive: true, force: true });
+        await dropBackendData(backend);
+      }
     },
   };
 }

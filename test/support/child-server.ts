@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { backendEnv } from './backends.js';
 
 /**
  * Child processes of the built service, for tests at process level (restart, logging, real clients): the caller picks
@@ -37,8 +38,8 @@ export interface ChildServer {
   kill(): Promise<void>;
 }
 
-/** AMS_* variables a test run passes on to child servers: which backend, and where its services are. */
-const INHERITED = /^AMS_(STORE|KAFKA_|MONGODB_)/;
+/** The one AMS_* variable a test run passes on to child servers: which backend. */
+const INHERITED = /^AMS_STORE$/;
 
 /**
  * Starts `node dist/main.js` with the given AMS_* variables on top of this process's environment. Of this process's own
@@ -48,7 +49,12 @@ export function spawnServer(env: Record<string, string>): ChildServer {
   const base = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !key.startsWith('AMS_') || INHERITED.test(key)),
   );
-  const child = spawn(process.execPath, [MAIN_JS], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // On kafka-mongo the data directory names the database and topic prefix, so a restart finds its data again.
+  const backend = env.AMS_DATA_DIR === undefined ? {} : backendEnv(env.AMS_DATA_DIR);
+  const child = spawn(process.execPath, [MAIN_JS], {
+    env: { ...base, ...backend, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   let stdout = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));

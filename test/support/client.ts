@@ -12,6 +12,8 @@ export interface RequestOptions {
   readonly headers?: Record<string, string>;
   /** Where the token goes: the `x-api-key` header (default), the `key` query parameter, or nowhere. */
   readonly tokenIn?: 'header' | 'query' | 'none';
+  /** Aborts the request (e.g. AbortSignal.timeout) instead of waiting for ever. */
+  readonly signal?: AbortSignal;
 }
 
 /** A tiny HTTP client that speaks to the service the way AMS clients do (no Content-Type unless asked). */
@@ -35,7 +37,7 @@ export class Client {
     }
     const body =
       options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-    const response = await fetch(url, { method, headers, body });
+    const response = await fetch(url, { method, headers, body, signal: options.signal });
     const text = await response.text();
     let parsed: unknown = text;
     try {

@@ -10,6 +10,8 @@ const SCHEMA_VERSION = 1;
  * overflow a WITHOUT ROWID b-tree and made appends 3-5x slower in bench/ (docs/architecture.md).
  * Documents as JSON columns where MongoDB will keep sub-documents (memberships, ACLs, push config), so that both
  * backends hold the same shape. Leases sit in their own table from the start: individual ack mode needs no migration.
+ * Daily counters are one row per (project, topic, UTC day); `daily_count_batches` remembers the ids of the last
+ * roll-up batches applied, which makes a retried batch a no-op (MetadataStore.addDailyCounts).
  */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -91,6 +93,19 @@ CREATE TABLE IF NOT EXISTS messages (
   attributes TEXT
 );
 CREATE UNIQUE INDEX IF NOT EXISTS messages_by_offset ON messages (log_id, offset);
+CREATE TABLE IF NOT EXISTS daily_counts (
+  project_uuid TEXT NOT NULL,
+  topic_name TEXT NOT NULL,
+  day TEXT NOT NULL,
+  messages INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  PRIMARY KEY (project_uuid, topic_name, day)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS daily_counts_by_day ON daily_counts (day);
+CREATE TABLE IF NOT EXISTS daily_count_batches (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  batch_id TEXT NOT NULL UNIQUE
+);
 `;
 
 /** The one SQLite database of the embedded store, shared by both of its port adapters. */

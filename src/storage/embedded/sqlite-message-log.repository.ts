@@ -48,6 +48,10 @@ export class SqliteMessageLog implements MessageLog {
     this.appendTx = this.db.transaction((logId: string, messages: readonly NewMessage[]) => this.appendNow(logId, messages));
   }
 
+  async ping(): Promise<void> {
+    this.statements.log.get('');
+  }
+
   async createLog(logId: string): Promise<void> {
     this.statements.createLog.run(logId);
   }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import type { Page, PageQuery } from '../../common/pagination.js';
 import type {
+  DailyCountFilter,
   MetadataStore,
   NewCursor,
   ProjectPatch,
@@ -15,7 +16,11 @@ import type {
 } from '../ports/metadata-store.repository.js';
 import type {
   AckMode,
+  CreatedCounts,
+  DailyCount,
+  DailyCountBatch,
   Membership,
+  ProjectMessageTotal,
   ProjectRecord,
   PushConfigRecord,
   ServiceRole,
@@ -190,6 +195,7 @@ export class SqliteMetadataStore implements MetadataStore {
       this.sql('DELETE FROM topics WHERE project_uuid = ?').run(uuid);
       this.sql('DELETE FROM subscriptions WHERE project_uuid = ?').run(uuid);
       this.sql('DELETE FROM leases WHERE project_uuid = ?').run(uuid);
+      this.sql('DELETE FROM daily_counts WHERE project_uuid = ?').run(uuid);
       const members = this.db
         .prepare(`SELECT uuid, projects FROM users WHERE ${MEMBER_OF}`)
         .all(uuid) as { uuid: string; projects: string }[];
@@ -381,6 +387,66 @@ export class SqliteMetadataStore implements MetadataStore {
     return { topics: names('topics'), subscriptions: names('subscriptions') };
   }
 
+  // ---- daily counters and report counts -------------------------------------------------------------------------
+
+  async addDailyCounts(batch: DailyCountBatch): Promise<void> {
+    this.db.transaction(() => {
+      const seen = this.sql('INSERT INTO daily_count_batches (batch_id) VALUES (?) ON CONFLICT (batch_id) DO NOTHING').run(batch.id);
+      if (seen.changes === 0) return;
+      const add = this.sql(
+        `INSERT INTO daily_counts (project_uuid, topic_name, day, messages, bytes)
+           SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM projects WHERE uuid = ?)
+         ON CONFLICT (project_uuid, topic_name, day)
+           DO UPDATE SET messages = messages + excluded.messages, bytes = bytes + excluded.bytes`,
+      );
+      for (const c of batch.counts) add.run(c.projectUuid, c.topicName, c.day, c.messages, c.bytes, c.projectUuid);
+      // A batch is retried within seconds of its first try; remembering the last ones is plenty.
+      this.sql('DELETE FROM daily_count_batches WHERE seq <= ?').run(Number(seen.lastInsertRowid) - KEPT_BATCH_IDS);
+    })();
+  }
+
+  async dailyCounts(filter: DailyCountFilter): Promise<DailyCount[]> {
+    const [where, params] = dailyWhere(filter, true);
+    const rows = this.sql(
+      `SELECT project_uuid, topic_name, day, messages, bytes FROM daily_counts WHERE ${where}
+       ORDER BY day DESC, project_uuid, topic_name`,
+    ).all(...params) as Row[];
+    return rows.map((row) => ({
+      projectUuid: row.project_uuid as string,
+      topicName: row.topic_name as string,
+      day: row.day as string,
+      messages: row.messages as number,
+      bytes: row.bytes as number,
+    }));
+  }
+
+  async messageTotals(filter: DailyCountFilter): Promise<ProjectMessageTotal[]> {
+    const [where, params] = dailyWhere(filter, false);
+    const rows = this.sql(
+      `SELECT project_uuid, sum(messages) AS messages, sum(bytes) AS bytes FROM daily_counts WHERE ${where}
+       GROUP BY project_uuid`,
+    ).all(...params) as Row[];
+    return rows.map((row) => ({
+      projectUuid: row.project_uuid as string,
+      messages: row.messages as number,
+      bytes: row.bytes as number,
+    }));
+  }
+
+  async countCreated(projectUuid: string, from: Date, to: Date): Promise<CreatedCounts> {
+    const window = [from.getTime(), to.getTime()];
+    const count = (sql: string, ...params: unknown[]): number => this.sql(sql).pluck().get(...params) as number;
+    return {
+      topics: count('SELECT count(*) FROM topics WHERE project_uuid = ? AND created_on BETWEEN ? AND ?', projectUuid, ...window),
+      subscriptions: count(
+        'SELECT count(*) FROM subscriptions WHERE project_uuid = ? AND created_on BETWEEN ? AND ?',
+        projectUuid,
+        ...window,
+      ),
+      users: count(`SELECT count(*) FROM users WHERE created_on BETWEEN ? AND ? AND ${MEMBER_OF}`, ...window, projectUuid),
+    };
+  }
+
   // ---- helpers --------------------------------------------------------------------------------------------------
 
   private one<T>(sql: string, params: unknown[], map: (row: Row) => T): T | null {
@@ -447,6 +513,23 @@ export class SqliteMetadataStore implements MetadataStore {
     const items = (hasMore ? rows.slice(0, query.size) : rows).map(map);
     return { items, next: hasMore ? String(rows[query.size].seq) : null, total };
   }
+}
+
+const KEPT_BATCH_IDS = 10_000;
+
+/** WHERE clause of a daily-counter filter; the SQL text depends only on which filter fields are set (cached). */
+function dailyWhere(filter: DailyCountFilter, withTopic: boolean): [string, unknown[]] {
+  let where = 'day >= ? AND day <= ?';
+  const params: unknown[] = [filter.fromDay, filter.toDay];
+  if (filter.projectUuids !== undefined) {
+    where += ' AND project_uuid IN (SELECT value FROM json_each(?))';
+    params.push(JSON.stringify(filter.projectUuids));
+  }
+  if (withTopic && filter.topicName !== undefined) {
+    where += ' AND topic_name = ?';
+    params.push(filter.topicName);
+  }
+  return [where, params];
 }
 
 const MEMBER_OF = "EXISTS (SELECT 1 FROM json_each(users.projects) WHERE json_extract(value, '$.projectUuid') = ?)";

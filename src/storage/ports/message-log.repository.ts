@@ -13,6 +13,8 @@ export interface Appended {
  * publish times never go backwards within a log, so time-to-offset can search by offset.
  */
 export interface MessageLog {
+  /** Resolves when the backend answers; rejects (StoreUnavailableError) when it cannot be reached. */
+  ping(): Promise<void>;
   createLog(logId: string): Promise<void>;
   deleteLog(logId: string): Promise<void>;
   /** Resolves only once the messages are durable (decision 7). */

@@ -1,8 +1,12 @@
 import type { Page, PageQuery } from '../../common/pagination.js';
 import type {
+  CreatedCounts,
   CursorState,
+  DailyCount,
+  DailyCountBatch,
   Membership,
   ProjectRecord,
+  ProjectMessageTotal,
   PushConfigRecord,
   ServiceRole,
   SubscriptionRecord,
@@ -42,6 +46,17 @@ export interface UserFilter {
   readonly projectUuid?: string;
 }
 
+/**
+ * Daily counters of a window of UTC days, both ends included (`YYYY-MM-DD`). `projectUuids` absent: every project;
+ * empty: none. `topicName` narrows to one topic (with one project uuid, the series of that topic).
+ */
+export interface DailyCountFilter {
+  readonly projectUuids?: readonly string[];
+  readonly topicName?: string;
+  readonly fromDay: string;
+  readonly toDay: string;
+}
+
 /** Outcome of a rename-capable update. */
 export type UpdateOutcome<T> = T | 'missing' | 'name-taken';
 
@@ -59,7 +74,7 @@ export interface MetadataStore {
   /** In creation order (spec 3.1: store order). */
   listProjects(): Promise<ProjectRecord[]>;
   updateProject(uuid: string, patch: ProjectPatch): Promise<UpdateOutcome<ProjectRecord>>;
-  /** Removes the project with its topics, subscriptions and every user's membership in it. */
+  /** Removes the project with its topics, subscriptions, daily counters and every user's membership in it. */
   deleteProject(uuid: string): Promise<boolean>;
 
   createUser(user: UserRecord): Promise<boolean>;
@@ -92,4 +107,28 @@ export interface MetadataStore {
 
   /** Short names of the topics and subscriptions of a project whose ACL holds the user (user views, spec 3.0). */
   aclResourcesOf(projectUuid: string, userUuid: string): Promise<{ topics: string[]; subscriptions: string[] }>;
+
+  // ---- daily message counters (spec 4.1, 4.8) and report counts ------------------------------------------------
+
+  /**
+   * Adds every increment of the batch to its (project, topic, day) counter, creating counters that do not exist yet.
+   * Idempotent per `batch.id`: a batch id applied before adds nothing again, also when only part of it got applied
+   * (so a retry after an unknown outcome never double counts; an adapter without multi-document transactions records
+   * the id on each counter it increments, in the same single-document update). Increments of a project that does not
+   * exist are dropped, so a counter rolled up in memory cannot re-create counters of a deleted project. Rejects when
+   * the write may not have happened; the caller retries the same batch.
+   */
+  addDailyCounts(batch: DailyCountBatch): Promise<void>;
+  /** The counters of the filter's window that exist, newest day first, then by project uuid and topic name. */
+  dailyCounts(filter: DailyCountFilter): Promise<DailyCount[]>;
+  /**
+   * Per project, the sum of its counters in the window (`topicName` of the filter is ignored); projects without a
+   * counter in the window are absent. Any order.
+   */
+  messageTotals(filter: DailyCountFilter): Promise<ProjectMessageTotal[]>;
+  /**
+   * How many topics and subscriptions of the project, and users holding a membership in it (with or without roles),
+   * have a creation time within [from, to], both ends included. Deleted resources are not counted.
+   */
+  countCreated(projectUuid: string, from: Date, to: Date): Promise<CreatedCounts>;
 }

@@ -131,3 +131,35 @@ export interface LogBounds {
   readonly min: number;
   readonly max: number;
 }
+
+/** Messages published to one topic on one UTC day (spec 4.1, 4.8). `day` is `YYYY-MM-DD`. */
+export interface DailyCount {
+  readonly projectUuid: string;
+  readonly topicName: string;
+  readonly day: string;
+  readonly messages: number;
+  readonly bytes: number;
+}
+
+/**
+ * Increments of daily counters rolled up in memory and written together. `id` is unique per batch and makes the write
+ * idempotent: a batch retried after a failure whose outcome was unknown never counts twice.
+ */
+export interface DailyCountBatch {
+  readonly id: string;
+  readonly counts: readonly DailyCount[];
+}
+
+/** Sum of a project's daily counters over a window of days. */
+export interface ProjectMessageTotal {
+  readonly projectUuid: string;
+  readonly messages: number;
+  readonly bytes: number;
+}
+
+/** Resources of a project created in a time window (VA report, spec 4.8). */
+export interface CreatedCounts {
+  readonly topics: number;
+  readonly subscriptions: number;
+  readonly users: number;
+}

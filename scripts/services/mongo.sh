@@ -1,0 +1,351 @@
+#!/usr/bin/env bash
+# A local MongoDB-wire-compatible server for development and tests: mongo-java-server (de.bwaldvogel, an
+# in-process MongoDB implementation in Java) behind a tiny launcher. No MongoDB binaries, no Docker.
+#
+# Usage: scripts/services/mongo.sh <command> [--clean]
+#   install [--force]  fetch mongo-java-server and its runtime jars from Maven Central (via `mvn`) into
+#                      .services/mongo/lib and compile the launcher into .services/mongo/classes; done
+#                      automatically by `start`; --force downloads and compiles again
+#   start [--clean]    start the server (installing first if needed) and return once it accepts connections and
+#                      answers a ping from the Node driver (node_modules/mongodb); if it is already running it only
+#                      says so (with --clean it restarts it, which empties it)
+#   stop               stop the server: SIGTERM, then SIGKILL after MONGO_STOP_TIMEOUT seconds; fine if not running
+#   restart [--clean]  stop, then start
+#   status             print "running" (exit 0) or "stopped" (exit 3, the LSB convention)
+#   clean | reset      stop the server, which drops all its data (the jars stay)
+#
+# Storage is in memory only: every start begins with no databases, and stopping the server discards them.
+# (mongo-java-server's persistent H2 backend corrupts its store after a few restart + dropDatabase cycles, so it is
+# not offered; see scripts/services/README.md.)
+#
+# Everything lives in <repo>/.services/mongo/ (git-ignored): lib/ (jars), classes/ (compiled launcher), src/
+# (generated launcher source), pom.xml and install.log (throw-away build used to fetch the jars), mongo.log (server
+# output of the current run; the previous run's is mongo.log.1) and mongo.pid.
+# After the first install nothing is downloaded again, so `start` works offline.
+#
+# The server listens on 127.0.0.1 only, without authentication or TLS; connect with
+#   mongodb://127.0.0.1:$MONGO_PORT/<db>   (no credentials, no sessions/transactions; serverApi v1, strict too, works)
+#
+# Environment:
+#   MONGO_PORT (27017)              client port
+#   MONGO_SERVER_VERSION (1.47.0)   de.bwaldvogel:mongo-java-server version; a different one is installed alongside
+#   MONGO_HEAP_OPTS (-Xms64m -Xmx1g), MONGO_JVM_OPTS (extra JVM flags for the server)
+#   MONGO_LOG_LEVEL (info)          slf4j-simple level for the server (trace|debug|info|warn|error)
+#   MONGO_START_TIMEOUT (60)        seconds `start` waits for the server to answer a ping
+#   MONGO_STOP_TIMEOUT (15)         seconds `stop` waits after SIGTERM before SIGKILL
+#   JAVA_HOME                       Java to use (default: `java`/`javac` on PATH; JDK 17+)
+set -euo pipefail
+
+script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$script_dir/../.." && pwd)"
+home="$root/.services/mongo"
+
+version="${MONGO_SERVER_VERSION:-1.47.0}"
+slf4j_version=2.0.17
+host=127.0.0.1
+port="${MONGO_PORT:-27017}"
+heap_opts="${MONGO_HEAP_OPTS:--Xms64m -Xmx1g}"
+log_level="${MONGO_LOG_LEVEL:-info}"
+start_timeout="${MONGO_START_TIMEOUT:-60}"
+stop_timeout="${MONGO_STOP_TIMEOUT:-15}"
+
+lib="$home/lib/$version"
+classes="$home/classes/$version"
+src="$home/src/AmsMongoServer.java"
+log="$home/mongo.log"
+pidfile="$home/mongo.pid"
+main_class=AmsMongoServer
+
+if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
+  java="$JAVA_HOME/bin/java"; javac="$JAVA_HOME/bin/javac"
+else
+  java=java; javac=javac
+fi
+
+say() { echo "mongo: $*"; }
+die() { echo "mongo: $*" >&2; exit 1; }
+
+# Hold a lock while changing state, so two concurrent `start`s don't race. fd 9 is closed for the server itself.
+lock() {
+  mkdir -p "$home"
+  exec 9>"$home/.lock"
+  flock -w 300 9 || die "another mongo.sh is still busy (lock $home/.lock)"
+}
+
+# The pid in the pid file, if it is a live server started from this folder.
+running_pid() {
+  [ -f "$pidfile" ] || return 1
+  local pid state
+  pid="$(cat "$pidfile" 2>/dev/null || true)"
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  [ -r "/proc/$pid/cmdline" ] || return 1
+  state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
+  [ "$state" != Z ] && [ -n "$state" ] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$home/classes/" || return 1
+  echo "$pid"
+}
+
+# The port the running server was started with (the environment may differ from the run's).
+running_port() {
+  tr '\0' '\n' <"/proc/$1/cmdline" | awk -v m="$main_class" 'f { a[++n] = $0 } $0 == m { f = 1 } END { print a[2] }'
+}
+
+port_open() { (exec 3<>"/dev/tcp/$host/$1") 2>/dev/null; }
+
+# The launcher: binds mongo-java-server (memory backend) to host:port and shuts it down cleanly on SIGTERM.
+# It also answers the `hello` handshake command (MongoDB 4.4.2+), which mongo-java-server only knows as `isMaster`;
+# drivers send `hello` when a Stable API version (serverApi) is configured.
+write_launcher() {
+  mkdir -p "$(dirname "$src")"
+  cat >"$src.tmp" <<'EOF'
+// Generated by scripts/services/mongo.sh; edit the script, not this file.
+import de.bwaldvogel.mongo.MongoBackend;
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.ServerVersion;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import de.bwaldvogel.mongo.bson.Document;
+import io.netty.channel.Channel;
+
+public final class AmsMongoServer {
+  /** `hello` is `isMaster` with isWritablePrimary instead of ismaster. */
+  static boolean isHello(String command) {
+    return "hello".equalsIgnoreCase(command);
+  }
+
+  static Document asIsMaster(Document query) {
+    Document q = new Document("isMaster", 1);
+    query.forEach((k, v) -> { if (!isHello(k)) q.put(k, v); });
+    return q;
+  }
+
+  static Document helloReply(Document reply) {
+    if (reply != null) reply.put("isWritablePrimary", Boolean.TRUE);
+    return reply;
+  }
+
+  public static void main(String[] args) throws Exception {
+    if (args.length != 2) {
+      System.err.println("usage: AmsMongoServer <host> <port>");
+      System.exit(2);
+    }
+    String host = args[0];
+    int port = Integer.parseInt(args[1]);
+    MongoBackend backend = new MemoryBackend() {
+      @Override
+      public Document handleCommand(Channel channel, String db, String command, Document query) {
+        if (!isHello(command)) return super.handleCommand(channel, db, command, query);
+        return helloReply(super.handleCommand(channel, db, "isMaster", asIsMaster(query)));
+      }
+    };
+    backend.version(ServerVersion.MONGO_5_0);
+    MongoServer server = new MongoServer(backend);
+    server.bind(host, port);
+    System.out.println("AmsMongoServer: listening on " + host + ":" + port + " (in memory)");
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.shutdown();
+      System.out.println("AmsMongoServer: shut down");
+    }));
+    Thread.currentThread().join();
+  }
+}
+EOF
+  if cmp -s "$src.tmp" "$src"; then rm -f "$src.tmp"; else mv -f "$src.tmp" "$src"; fi
+}
+
+installed() { [ -f "$lib/.installed" ] && [ -f "$classes/.installed" ] && [ "$classes/.installed" -nt "$src" ]; }
+
+install() {
+  local force="${1:-}" t0=$SECONDS
+  [ -z "$force" ] || [ "$force" = --force ] || die "unknown option: $force"
+  write_launcher
+  if installed && [ "$force" != --force ]; then return 0; fi
+  command -v "$java" >/dev/null || die "java not found (install a JDK 17+, e.g. openjdk-17-jdk-headless, or set JAVA_HOME)"
+  command -v "$javac" >/dev/null || die "javac not found (install a JDK 17+, not just a JRE, or set JAVA_HOME)"
+  if [ ! -f "$lib/.installed" ] || [ "$force" = --force ]; then
+    command -v mvn >/dev/null || die "mvn (Maven) is needed to install mongo-java-server"
+    say "installing mongo-java-server $version and its runtime jars from Maven Central"
+    cat >"$home/pom.xml" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<!-- Generated by scripts/services/mongo.sh to fetch mongo-java-server's runtime classpath; not a real build. -->
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.ams</groupId>
+  <artifactId>mongo-runtime</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency>
+      <groupId>de.bwaldvogel</groupId>
+      <artifactId>mongo-java-server-memory-backend</artifactId>
+      <version>$version</version>
+    </dependency>
+    <dependency>
+      <groupId>org.slf4j</groupId>
+      <artifactId>slf4j-simple</artifactId>
+      <version>$slf4j_version</version>
+    </dependency>
+  </dependencies>
+</project>
+EOF
+    rm -rf "$lib.tmp"
+    if ! mvn -q -B -Dstyle.color=never -f "$home/pom.xml" \
+        org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
+        -DoutputDirectory="$lib.tmp" -DincludeScope=runtime >"$home/install.log" 2>&1; then
+      cat "$home/install.log" >&2
+      rm -rf "$lib.tmp"
+      die "could not fetch mongo-java-server $version from Maven Central (see the Maven output above)"
+    fi
+    [ -f "$lib.tmp/mongo-java-server-core-$version.jar" ] || die "mongo-java-server-core-$version.jar is missing after the download"
+    echo "$version" >"$lib.tmp/.installed"
+    rm -rf "$lib"
+    mkdir -p "$(dirname "$lib")"
+    mv "$lib.tmp" "$lib"
+  fi
+  say "compiling the launcher"
+  rm -rf "$classes.tmp"
+  mkdir -p "$classes.tmp"
+  "$javac" --release 17 -nowarn -d "$classes.tmp" -cp "$lib/*" "$src" || die "compiling $src failed"
+  touch "$classes.tmp/.installed"
+  rm -rf "$classes"
+  mv "$classes.tmp" "$classes"
+  say "installed $(find "$lib" -name '*.jar' | wc -l) jars ($(du -sh "$lib" | cut -f1)) in $((SECONDS - t0))s"
+}
+
+fail_start() {
+  echo "mongo: $*" >&2
+  if [ -f "$log" ]; then
+    echo "---- last lines of $log" >&2
+    tail -n 40 "$log" >&2
+    echo "----" >&2
+  fi
+  do_stop >&2 || true
+  exit 1
+}
+
+# Wait until the server answers a ping through the real Node driver (node_modules/mongodb, which mongoose
+# brings). Without it (no `npm ci` yet) fall back to waiting for the TCP port.
+wait_ready() {
+  local pid=$1 deadline=$(($2 + start_timeout)) out
+  if command -v node >/dev/null && [ -f "$root/node_modules/mongodb/package.json" ]; then
+    if ! out="$(ROOT="$root" PID="$pid" URI="mongodb://$host:$port/admin" DEADLINE_S="$((deadline - SECONDS))" node -e '
+      const { MongoClient } = require("module").createRequire(process.env.ROOT + "/package.json")("mongodb");
+      const end = Date.now() + Number(process.env.DEADLINE_S) * 1000;
+      const alive = () => { try { process.kill(Number(process.env.PID), 0); return true; } catch { return false; } };
+      (async () => {
+        let last = "";
+        while (Date.now() < end) {
+          if (!alive()) { console.log("the server exited during startup"); process.exit(1); }
+          const c = new MongoClient(process.env.URI, { serverSelectionTimeoutMS: 1000, connectTimeoutMS: 1000, directConnection: true });
+          try {
+            await c.connect();
+            const r = await c.db("admin").command({ ping: 1 });
+            if (r.ok === 1) { await c.close(); process.exit(0); }
+            last = JSON.stringify(r);
+          } catch (e) { last = String(e && e.message || e); }
+          await c.close().catch(() => {});
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        console.log("no answer to ping: " + last);
+        process.exit(1);
+      })();' 2>&1)"; then
+      fail_start "not ready within ${start_timeout}s: $out"
+    fi
+  else
+    say "node_modules/mongodb not installed (npm ci); only waiting for the port"
+    until port_open "$port"; do
+      [ -d "/proc/$pid" ] || fail_start "the server exited during startup"
+      [ "$SECONDS" -lt "$deadline" ] || fail_start "$host:$port does not accept connections after ${start_timeout}s"
+      sleep 0.2
+    done
+  fi
+}
+
+do_stop() {
+  local pid t0=$SECONDS
+  if ! pid="$(running_pid)"; then
+    rm -f "$pidfile"
+    say "not running"
+    return 0
+  fi
+  say "stopping (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  while running_pid >/dev/null; do
+    if [ $((SECONDS - t0)) -ge "$stop_timeout" ]; then
+      say "still running after ${stop_timeout}s, sending SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+      sleep 0.5
+      break
+    fi
+    sleep 0.1
+  done
+  rm -f "$pidfile"
+  say "stopped in $((SECONDS - t0))s"
+}
+
+do_clean() {
+  do_stop
+  say "data dropped (it lives in the server's memory)"
+}
+
+do_start() {
+  local clean="${1:-}" pid t0=$SECONDS
+  [ -z "$clean" ] || [ "$clean" = --clean ] || die "unknown option: $clean"
+  if pid="$(running_pid)"; then
+    if [ "$clean" = --clean ]; then
+      do_clean
+    else
+      port="$(running_port "$pid")"
+      say "already running (pid $pid) at $host:$port"
+      return 0
+    fi
+  fi
+  if [ -f "$pidfile" ]; then
+    say "removing stale pid file"
+    rm -f "$pidfile"
+  fi
+  command -v "$java" >/dev/null || die "java not found (install a JDK 17+ or set JAVA_HOME)"
+  ! port_open "$port" || die "port $host:$port is already in use by another process (set MONGO_PORT)"
+  install
+  [ ! -f "$log" ] || mv -f "$log" "$log.1"
+  # setsid: its own session, so the server outlives this script and its process group; 9>&-: not the lock.
+  # shellcheck disable=SC2086
+  setsid nohup "$java" $heap_opts -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
+    -Dorg.slf4j.simpleLogger.defaultLogLevel="$log_level" \
+    -Dorg.slf4j.simpleLogger.log.de.bwaldvogel.mongo.wire.MongoWireProtocolHandler="$( [ "$log_level" = info ] && echo warn || echo "$log_level")" \
+    -Dorg.slf4j.simpleLogger.showDateTime=true -Dorg.slf4j.simpleLogger.dateTimeFormat="yyyy-MM-dd'T'HH:mm:ss.SSS" \
+    ${MONGO_JVM_OPTS:-} -cp "$classes:$lib/*" "$main_class" "$host" "$port" </dev/null >"$log" 2>&1 9>&- &
+  pid=$!
+  echo "$pid" >"$pidfile"
+  say "starting mongo-java-server $version (pid $pid, in memory) at $host:$port, log $log"
+  wait_ready "$pid" "$t0"
+  running_pid >/dev/null || fail_start "the server exited during startup"
+  say "ready at mongodb://$host:$port in $((SECONDS - t0))s"
+}
+
+do_status() {
+  local pid p
+  if pid="$(running_pid)"; then
+    p="$(running_port "$pid")"
+    if port_open "$p"; then
+      say "running (pid $pid) at $host:$p"
+    else
+      say "running (pid $pid) but $host:$p does not accept connections yet"
+    fi
+    return 0
+  fi
+  [ ! -f "$pidfile" ] || rm -f "$pidfile"
+  say "stopped"
+  return 3
+}
+
+cmd="${1:-}"
+[ $# -eq 0 ] || shift
+case "$cmd" in
+  install) lock; install "${1:-}" ;;
+  start) lock; do_start "${1:-}" ;;
+  stop) lock; do_stop ;;
+  restart) lock; do_stop; do_start "${1:-}" ;;
+  clean | reset) lock; do_clean ;;
+  status) do_status ;;
+  *) echo "usage: $0 install [--force] | start [--clean] | stop | restart [--clean] | status | clean|reset" >&2; exit 2 ;;
+esac
