@@ -24,13 +24,31 @@ select_files() {
   find build/test build/src -name '*.spec.js' | sort | grep -E -- "$pattern" | grep -- "$filter" || true
 }
 
+# The runner's closing count of one kind (pass, fail) in a pass's output; 0 when it printed none.
+summary() {
+  local n
+  n="$(sed -n "s/^ℹ $1 \([0-9]*\)$/\1/p" "$2" | tail -1)"
+  echo "${n:-0}"
+}
+
 run_pass() {
   local store="$1" pattern="$2"
   mapfile -t files < <(select_files "$pattern")
   if [ "${#files[@]}" -eq 0 ]; then echo "== no $store test files match '$filter'"; return 0; fi
   echo "== ${#files[@]} test files on AMS_STORE=$store"
-  AMS_STORE="$store" node --test --test-reporter=spec --test-concurrency=2 "${files[@]}"
+  local out rc
+  out="$(mktemp)"
+  set +e
+  AMS_STORE="$store" node --test --test-reporter=spec --test-concurrency=2 "${files[@]}" | tee "$out"
+  rc="${PIPESTATUS[0]}"
+  set -e
+  passed=$((passed + $(summary pass "$out")))
+  failed=$((failed + $(summary fail "$out")))
+  rm -f "$out"
+  return "$rc"
 }
+passed=0
+failed=0
 
 started=()
 stop_services() {
@@ -57,4 +75,5 @@ if [[ " $backends " == *" kafka-mongo "* ]] && [ -n "$(select_files '^build/test
   # Alone and last: it stops and starts the shared Kafka broker.
   run_pass kafka-mongo '^build/test/outage/' || status=$?
 fi
+echo "tests: $passed passed, $failed failed"
 exit "$status"
