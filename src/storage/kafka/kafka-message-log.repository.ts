@@ -34,6 +34,20 @@ interface FetchResponse {
   }[];
 }
 
+interface KafkaRecord {
+  readonly value: string;
+  readonly timestamp: string;
+  readonly partition: number;
+}
+
+interface PendingAppend {
+  readonly topic: string;
+  readonly records: KafkaRecord[];
+  readonly bytes: number;
+  resolve(baseOffset: number): void;
+  reject(err: unknown): void;
+}
+
 /** Each call gives up after this long with a 503, so an outage never leaves a client hanging (issue: 10 s). */
 const CALL_DEADLINE_MS = 8000;
 const PARTITION = 0;
@@ -60,6 +74,9 @@ export class KafkaMessageLog implements MessageLog, OnModuleInit, OnApplicationS
   /** Every kafkajs cluster client of this log (producer's, admin's, reads'), to keep their topic lists current. */
   private readonly clusters: Cluster[];
   private producerReady: Promise<void> | null = null;
+  /** Appends waiting for the request in flight to finish (see produce). */
+  private outbox: PendingAppend[] = [];
+  private producing = false;
   /** The tail of the queue of reads on `cluster` (see exclusive). */
   private readQueue: Promise<unknown> = Promise.resolve();
   private clusterReady: Promise<void> | null = null;
@@ -145,13 +162,9 @@ export class KafkaMessageLog implements MessageLog, OnModuleInit, OnApplicationS
     const timestamp = String(Math.floor(publishTime / 1000));
     return this.call(async () => {
       await this.ensureProducer();
+      const records = messages.map((m) => ({ value: encode(m, publishTime), timestamp, partition: PARTITION }));
       const send = async (): Promise<Appended[]> => {
-        const [metadata] = await this.producer.send({
-          topic: this.topicOf(logId),
-          acks: -1,
-          messages: messages.map((m) => ({ value: encode(m, publishTime), timestamp, partition: PARTITION })),
-        });
-        const base = Number(metadata.baseOffset);
+        const base = await this.produce(this.topicOf(logId), records);
         return messages.map((_, i) => ({ offset: base + i, publishTime }));
       };
       try {
@@ -276,6 +289,63 @@ export class KafkaMessageLog implements MessageLog, OnModuleInit, OnApplicationS
 
   private forget(keep: (topic: string) => boolean): void {
     for (const cluster of this.clusters) cluster.targetTopics = new Set([...cluster.targetTopics].filter(keep));
+  }
+
+  /**
+   * Group commit. The idempotent producer has one request in flight, so concurrent publishes would each wait a full
+   * round trip for the ones before them. Instead, appends that arrive while a request is in flight go out together in
+   * the next one (one record batch per topic, each append's records kept contiguous and in order), up to about one
+   * request body's worth of bytes. Resolves with the append's first offset.
+   */
+  private produce(topic: string, records: KafkaRecord[]): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const bytes = records.reduce((sum, r) => sum + r.value.length, 0);
+      this.outbox.push({ topic, records, bytes, resolve, reject });
+      void this.drainOutbox();
+    });
+  }
+
+  private async drainOutbox(): Promise<void> {
+    if (this.producing) return;
+    this.producing = true;
+    try {
+      while (this.outbox.length > 0) {
+        let bytes = 0;
+        let take = 0;
+        while (take < this.outbox.length && (take === 0 || bytes + this.outbox[take].bytes <= this.config.bodyLimit)) {
+          bytes += this.outbox[take].bytes;
+          take += 1;
+        }
+        await this.sendTogether(this.outbox.splice(0, take));
+      }
+    } finally {
+      this.producing = false;
+    }
+  }
+
+  private async sendTogether(batch: PendingAppend[]): Promise<void> {
+    const byTopic = new Map<string, PendingAppend[]>();
+    for (const append of batch) byTopic.set(append.topic, [...(byTopic.get(append.topic) ?? []), append]);
+    try {
+      const results = await this.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, appends]) => ({ topic, messages: appends.flatMap((a) => a.records) })),
+      });
+      for (const [topic, appends] of byTopic) {
+        let offset = Number(results.find((r) => r.topicName === topic)?.baseOffset);
+        for (const append of appends) {
+          append.resolve(offset);
+          offset += append.records.length;
+        }
+      }
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0].reject(err);
+        return;
+      }
+      // One failing topic (deleted meanwhile, say) must not fail the appends of others: each goes on its own.
+      for (const append of batch) await this.sendTogether([append]);
+    }
   }
 
   /**
