@@ -433,9 +433,10 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
     });
   }
 
-  private one<T>(model: Model<Doc>, query: FilterQuery<Doc>, map: (d: Doc) => T): Promise<T | null> {
+  /** Point lookups run on every request (project, caller, topic), so they skip mongoose's query layer: keys are plain strings. */
+  private one<T>(model: Model<Doc>, query: Record<string, string>, map: (d: Doc) => T): Promise<T | null> {
     return this.run(async () => {
-      const doc = (await model.findOne(query).lean()) as Doc | null;
+      const doc = (await model.collection.findOne(query)) as Doc | null;
       return doc === null ? null : map(doc);
     });
   }
