@@ -57,37 +57,19 @@ pidfile="$home/kafka.pid"
 
 if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then java="$JAVA_HOME/bin/java"; else java=java; fi
 
-say() { echo "kafka: $*"; }
-die() { echo "kafka: $*" >&2; exit 1; }
+# Settings of the shared process management (lib.sh): message prefix, and what marks our broker's command line.
+name=kafka
+cmdline_match="kafka.Kafka $props"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$script_dir/lib.sh"
 
-# Hold a lock while changing state, so two concurrent `start`s don't race. fd 9 is closed for the broker itself.
-lock() {
-  mkdir -p "$home"
-  exec 9>"$home/.lock"
-  flock -w 300 9 || die "another kafka.sh is still busy (lock $home/.lock)"
-}
-
-# The pid in the pid file, if it is a live broker started from this folder.
-running_pid() {
-  [ -f "$pidfile" ] || return 1
-  local pid state
-  pid="$(cat "$pidfile" 2>/dev/null || true)"
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  [ -r "/proc/$pid/cmdline" ] || return 1
-  state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
-  [ "$state" != Z ] && [ -n "$state" ] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "kafka.Kafka $props" || return 1
-  echo "$pid"
-}
-
-# The client port the running broker was configured with (the environment may differ from the run's).
-configured_port() {
+# The client port the running broker was configured with (the environment may differ from the run's); the pid is
+# not needed, the broker's config file says it.
+running_port() {
   local p
   p="$(sed -n 's|^advertised.listeners=PLAINTEXT://[^:]*:\([0-9]*\).*|\1|p' "$props" 2>/dev/null || true)"
   echo "${p:-$port}"
 }
-
-port_open() { (exec 3<>"/dev/tcp/$host/$1") 2>/dev/null; }
 
 installed() { [ -f "$lib/.installed" ]; }
 
@@ -218,13 +200,9 @@ tool() {
     -Dlog4j.configuration="file:$tools_log4j" -cp "$lib/*" "$@"
 }
 
+# A failed start: the reason and the log tail, then stop the broker if it still runs (else just drop the pid file).
 fail_start() {
-  echo "kafka: $*" >&2
-  if [ -f "$log" ]; then
-    echo "---- last lines of $log" >&2
-    tail -n 40 "$log" >&2
-    echo "----" >&2
-  fi
+  report_failed_start "$@"
   if running_pid >/dev/null; then do_stop >&2 || true; else rm -f "$pidfile"; fi
   exit 1
 }
@@ -270,50 +248,15 @@ wait_ready() {
     --delete --if-exists --topic "$probe"
 }
 
-do_stop() {
-  local pid t0=$SECONDS
-  if ! pid="$(running_pid)"; then
-    rm -f "$pidfile"
-    say "not running"
-    return 0
-  fi
-  say "stopping (pid $pid)"
-  kill -TERM "$pid" 2>/dev/null || true
-  while running_pid >/dev/null; do
-    if [ $((SECONDS - t0)) -ge "$stop_timeout" ]; then
-      say "still running after ${stop_timeout}s, sending SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      sleep 0.5
-      break
-    fi
-    sleep 0.2
-  done
-  rm -f "$pidfile"
-  say "stopped in $((SECONDS - t0))s"
-}
-
 do_clean() {
   do_stop
   rm -rf "$data"
   say "data deleted"
 }
 
-do_start() {
-  local clean="${1:-}" pid t0=$SECONDS
-  [ -z "$clean" ] || [ "$clean" = --clean ] || die "unknown option: $clean"
-  if pid="$(running_pid)"; then
-    if [ "$clean" = --clean ]; then
-      do_clean
-    else
-      port="$(configured_port)"
-      say "already running (pid $pid) at $host:$port"
-      return 0
-    fi
-  fi
-  if [ -f "$pidfile" ]; then
-    say "removing stale pid file"
-    rm -f "$pidfile"
-  fi
+# The part of `start` after lib.sh's do_start found no running broker: <clean> is "" or --clean, <t0> its start time.
+start_server() {
+  local clean=$1 t0=$2 pid
   command -v "$java" >/dev/null || die "java not found (install Java 11+ or set JAVA_HOME)"
   local p
   for p in "$port" "$controller_port"; do
@@ -345,30 +288,4 @@ do_start() {
   say "ready at $host:$port in $((SECONDS - t0))s"
 }
 
-do_status() {
-  local pid
-  if pid="$(running_pid)"; then
-    port="$(configured_port)"
-    if port_open "$port"; then
-      say "running (pid $pid) at $host:$port"
-    else
-      say "running (pid $pid) but $host:$port does not accept connections yet"
-    fi
-    return 0
-  fi
-  [ ! -f "$pidfile" ] || rm -f "$pidfile"
-  say "stopped"
-  return 3
-}
-
-cmd="${1:-}"
-[ $# -eq 0 ] || shift
-case "$cmd" in
-  install) lock; install "${1:-}" ;;
-  start) lock; do_start "${1:-}" ;;
-  stop) lock; do_stop ;;
-  restart) lock; do_stop; do_start "${1:-}" ;;
-  clean | reset) lock; do_clean ;;
-  status) do_status ;;
-  *) echo "usage: $0 install [--force] | start [--clean] | stop | restart [--clean] | status | clean | reset" >&2; exit 2 ;;
-esac
+main "$@"

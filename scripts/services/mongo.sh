@@ -62,35 +62,17 @@ else
   java=java; javac=javac
 fi
 
-say() { echo "mongo: $*"; }
-die() { echo "mongo: $*" >&2; exit 1; }
-
-# Hold a lock while changing state, so two concurrent `start`s don't race. fd 9 is closed for the server itself.
-lock() {
-  mkdir -p "$home"
-  exec 9>"$home/.lock"
-  flock -w 300 9 || die "another mongo.sh is still busy (lock $home/.lock)"
-}
-
-# The pid in the pid file, if it is a live server started from this folder.
-running_pid() {
-  [ -f "$pidfile" ] || return 1
-  local pid state
-  pid="$(cat "$pidfile" 2>/dev/null || true)"
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  [ -r "/proc/$pid/cmdline" ] || return 1
-  state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
-  [ "$state" != Z ] && [ -n "$state" ] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$home/classes/" || return 1
-  echo "$pid"
-}
+# Settings of the shared process management (lib.sh): message prefix, and what marks our server's command line
+# (its classpath starts in this checkout's .services/mongo/classes/).
+name=mongo
+cmdline_match="$home/classes/"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$script_dir/lib.sh"
 
 # The port the running server was started with (the environment may differ from the run's).
 running_port() {
   tr '\0' '\n' <"/proc/$1/cmdline" | awk -v m="$main_class" 'f { a[++n] = $0 } $0 == m { f = 1 } END { print a[2] }'
 }
-
-port_open() { (exec 3<>"/dev/tcp/$host/$1") 2>/dev/null; }
 
 # The launcher: binds mongo-java-server (memory backend) to host:port and shuts it down cleanly on SIGTERM.
 # It also answers the `hello` handshake command (MongoDB 4.4.2+), which mongo-java-server only knows as `isMaster`;
@@ -211,13 +193,9 @@ EOF
   say "installed $(find "$lib" -name '*.jar' | wc -l) jars ($(du -sh "$lib" | cut -f1)) in $((SECONDS - t0))s"
 }
 
+# A failed start: the reason and the log tail, then stop the server (which also drops the pid file).
 fail_start() {
-  echo "mongo: $*" >&2
-  if [ -f "$log" ]; then
-    echo "---- last lines of $log" >&2
-    tail -n 40 "$log" >&2
-    echo "----" >&2
-  fi
+  report_failed_start "$@"
   do_stop >&2 || true
   exit 1
 }
@@ -260,49 +238,15 @@ wait_ready() {
   fi
 }
 
-do_stop() {
-  local pid t0=$SECONDS
-  if ! pid="$(running_pid)"; then
-    rm -f "$pidfile"
-    say "not running"
-    return 0
-  fi
-  say "stopping (pid $pid)"
-  kill -TERM "$pid" 2>/dev/null || true
-  while running_pid >/dev/null; do
-    if [ $((SECONDS - t0)) -ge "$stop_timeout" ]; then
-      say "still running after ${stop_timeout}s, sending SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      sleep 0.5
-      break
-    fi
-    sleep 0.1
-  done
-  rm -f "$pidfile"
-  say "stopped in $((SECONDS - t0))s"
-}
-
 do_clean() {
   do_stop
   say "data dropped (it lives in the server's memory)"
 }
 
-do_start() {
-  local clean="${1:-}" pid t0=$SECONDS
-  [ -z "$clean" ] || [ "$clean" = --clean ] || die "unknown option: $clean"
-  if pid="$(running_pid)"; then
-    if [ "$clean" = --clean ]; then
-      do_clean
-    else
-      port="$(running_port "$pid")"
-      say "already running (pid $pid) at $host:$port"
-      return 0
-    fi
-  fi
-  if [ -f "$pidfile" ]; then
-    say "removing stale pid file"
-    rm -f "$pidfile"
-  fi
+# The part of `start` after lib.sh's do_start found no running server: <clean> is "" or --clean (the memory is
+# empty on every start anyway), <t0> its start time.
+start_server() {
+  local t0=$2 pid
   command -v "$java" >/dev/null || die "java not found (install a JDK 17+ or set JAVA_HOME)"
   ! port_open "$port" || die "port $host:$port is already in use by another process (set MONGO_PORT)"
   install
@@ -322,30 +266,4 @@ do_start() {
   say "ready at mongodb://$host:$port in $((SECONDS - t0))s"
 }
 
-do_status() {
-  local pid p
-  if pid="$(running_pid)"; then
-    p="$(running_port "$pid")"
-    if port_open "$p"; then
-      say "running (pid $pid) at $host:$p"
-    else
-      say "running (pid $pid) but $host:$p does not accept connections yet"
-    fi
-    return 0
-  fi
-  [ ! -f "$pidfile" ] || rm -f "$pidfile"
-  say "stopped"
-  return 3
-}
-
-cmd="${1:-}"
-[ $# -eq 0 ] || shift
-case "$cmd" in
-  install) lock; install "${1:-}" ;;
-  start) lock; do_start "${1:-}" ;;
-  stop) lock; do_stop ;;
-  restart) lock; do_stop; do_start "${1:-}" ;;
-  clean | reset) lock; do_clean ;;
-  status) do_status ;;
-  *) echo "usage: $0 install [--force] | start [--clean] | stop | restart [--clean] | status | clean|reset" >&2; exit 2 ;;
-esac
+main "$@"
