@@ -53,6 +53,8 @@ const CALL_DEADLINE_MS = 8000;
 const PARTITION = 0;
 /** Messages read per step when a time lookup walks the millisecond Kafka found. */
 const TIME_SCAN_BATCH = 500;
+/** Metadata refreshes while looking for a partition leader before giving up with a 503. */
+const LEADER_LOOKUPS = 5;
 /** Upper bound of one fetch; Kafka still returns a first record batch larger than this. */
 const MAX_FETCH_BYTES = 64 * 1024 * 1024;
 
@@ -214,18 +216,37 @@ export class KafkaMessageLog implements MessageLog, OnModuleInit, OnApplicationS
     return `${this.settings.topicPrefix}${logId}`;
   }
 
+  /**
+   * One Fetch at the offset asked for: Kafka answers an offset outside the log with OFFSET_OUT_OF_RANGE, and only
+   * then are the bounds looked up (two more round trips) to start at the oldest retained message or give nothing.
+   */
   private async readFrom(topic: string, from: number, max: number, maxBytes: number): Promise<StoredMessage[]> {
-    const bounds = await this.boundsOf(topic);
-    if (bounds === null || from >= bounds.max || max <= 0) return [];
-    const start = Math.max(from, bounds.min);
+    if (max <= 0) return [];
+    await this.ensureCluster();
+    try {
+      return await this.afterPruning(async () => {
+        await this.cluster.addTargetTopic(topic);
+        return this.fetchFrom(topic, Math.max(from, 0), max, maxBytes);
+      });
+    } catch (err) {
+      if (isUnknownTopic(err)) return [];
+      if ((err as Error | null)?.name !== 'KafkaJSOffsetOutOfRange') throw err;
+      const bounds = await this.boundsOf(topic);
+      if (bounds === null || from >= bounds.max) return [];
+      return this.fetchFrom(topic, Math.max(from, bounds.min), max, maxBytes);
+    }
+  }
+
+  private async fetchFrom(topic: string, start: number, max: number, maxBytes: number): Promise<StoredMessage[]> {
     const broker = await this.leaderOf(topic);
+    const fetchBytes = Math.min(maxBytes, MAX_FETCH_BYTES);
     const response = await broker.fetch({
       replicaId: -1,
       isolationLevel: 1,
       maxWaitTime: 0,
       minBytes: 1,
-      maxBytes: Math.min(maxBytes, MAX_FETCH_BYTES),
-      topics: [{ topic, partitions: [{ partition: PARTITION, fetchOffset: String(start), maxBytes: Math.min(maxBytes, MAX_FETCH_BYTES) }] }],
+      maxBytes: fetchBytes,
+      topics: [{ topic, partitions: [{ partition: PARTITION, fetchOffset: String(start), maxBytes: fetchBytes }] }],
     });
     const out: StoredMessage[] = [];
     let bytes = 0;
@@ -261,13 +282,13 @@ export class KafkaMessageLog implements MessageLog, OnModuleInit, OnApplicationS
   }
 
   private async leaderOf(topic: string): Promise<Awaited<ReturnType<Cluster['findBroker']>>> {
-    const leaders = this.cluster.findLeaderForPartitions(topic, [PARTITION]);
-    const nodeId = Object.keys(leaders)[0];
-    if (nodeId === undefined) {
+    for (let attempt = 0; attempt < LEADER_LOOKUPS; attempt++) {
+      const nodeId = Object.keys(this.cluster.findLeaderForPartitions(topic, [PARTITION]))[0];
+      if (nodeId !== undefined) return this.cluster.findBroker({ nodeId });
+      // No leader yet (a topic just created, a broker restarting): fresh metadata, then look again.
       await this.cluster.refreshMetadata();
-      return this.leaderOf(topic);
     }
-    return this.cluster.findBroker({ nodeId });
+    throw new StoreUnavailableError('kafka', new Error(`no leader for ${topic}`));
   }
 
   /**
