@@ -196,8 +196,7 @@ export class SqliteMetadataStore implements MetadataStore {
       this.sql('DELETE FROM subscriptions WHERE project_uuid = ?').run(uuid);
       this.sql('DELETE FROM leases WHERE project_uuid = ?').run(uuid);
       this.sql('DELETE FROM daily_counts WHERE project_uuid = ?').run(uuid);
-      const members = this.db
-        .prepare(`SELECT uuid, projects FROM users WHERE ${MEMBER_OF}`)
+      const members = this.sql(`SELECT uuid, projects FROM users WHERE ${MEMBER_OF}`)
         .all(uuid) as { uuid: string; projects: string }[];
       const update = this.sql('UPDATE users SET projects = ? WHERE uuid = ?');
       for (const member of members) {
@@ -360,28 +359,25 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async compareAndSetCursor(projectUuid: string, name: string, expectedVersion: number, next: NewCursor): Promise<boolean> {
-    const result = this.db
-      .prepare(
-        `UPDATE subscriptions SET ack_floor = ?, read_offset = ?, window_end = ?, window_pulled_at = ?,
-           cursor_version = cursor_version + 1
-         WHERE project_uuid = ? AND name = ? AND cursor_version = ?`,
-      )
-      .run(
-        next.ackFloor,
-        next.readOffset,
-        next.window?.end ?? null,
-        next.window?.pulledAt.getTime() ?? null,
-        projectUuid,
-        name,
-        expectedVersion,
-      );
+    const result = this.sql(
+      `UPDATE subscriptions SET ack_floor = ?, read_offset = ?, window_end = ?, window_pulled_at = ?,
+         cursor_version = cursor_version + 1
+       WHERE project_uuid = ? AND name = ? AND cursor_version = ?`,
+    ).run(
+      next.ackFloor,
+      next.readOffset,
+      next.window?.end ?? null,
+      next.window?.pulledAt.getTime() ?? null,
+      projectUuid,
+      name,
+      expectedVersion,
+    );
     return result.changes === 1;
   }
 
   async aclResourcesOf(projectUuid: string, userUuid: string): Promise<{ topics: string[]; subscriptions: string[] }> {
     const names = (table: string): string[] =>
-      this.db
-        .prepare(`SELECT name FROM ${table} WHERE project_uuid = ? AND ${IN_ACL} ORDER BY seq`)
+      this.sql(`SELECT name FROM ${table} WHERE project_uuid = ? AND ${IN_ACL} ORDER BY seq`)
         .pluck()
         .all(projectUuid, userUuid) as string[];
     return { topics: names('topics'), subscriptions: names('subscriptions') };
@@ -456,8 +452,7 @@ export class SqliteMetadataStore implements MetadataStore {
 
   private manyByKey(column: 'uuid' | 'name', keys: readonly string[]): UserRecord[] {
     if (keys.length === 0) return [];
-    const rows = this.db
-      .prepare(`SELECT * FROM users WHERE ${column} IN (SELECT value FROM json_each(?))`)
+    const rows = this.sql(`SELECT * FROM users WHERE ${column} IN (SELECT value FROM json_each(?))`)
       .all(JSON.stringify(keys)) as Row[];
     return rows.map(userFrom);
   }
@@ -506,8 +501,7 @@ export class SqliteMetadataStore implements MetadataStore {
     }
     const total = this.sql(`SELECT count(*) FROM ${table} WHERE ${where}`).pluck().get(...params) as number;
     const limit = query.size > 0 ? query.size + 1 : -1;
-    const rows = this.db
-      .prepare(`SELECT * FROM ${table} WHERE seq <= ? AND ${where} ORDER BY seq DESC LIMIT ?`)
+    const rows = this.sql(`SELECT * FROM ${table} WHERE seq <= ? AND ${where} ORDER BY seq DESC LIMIT ?`)
       .all(from, ...params, limit) as Row[];
     const hasMore = query.size > 0 && rows.length > query.size;
     const items = (hasMore ? rows.slice(0, query.size) : rows).map(map);

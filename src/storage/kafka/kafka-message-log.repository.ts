@@ -111,9 +111,10 @@ export class KafkaMessageLog implements MessageLog, OnModuleInit, OnApplicationS
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect(), this.cluster.disconnect()]);
-    // Connections opened by calls still in flight during the disconnects above would keep the process alive.
-    await Promise.allSettled([this.cluster, ...this.clusters].map((cluster) => cluster.disconnect()));
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+    // Every cluster client, the reads' one included: connections opened by calls still in flight during the
+    // disconnects above would keep the process alive.
+    await Promise.allSettled(this.clusters.map((cluster) => cluster.disconnect()));
   }
 
   async ping(): Promise<void> {
@@ -462,7 +463,7 @@ function trackClusters(kafka: kafkajs.Kafka): Cluster[] {
   return clusters;
 }
 
-/** A cluster client for reads by offset. */
+/** A cluster client for reads by offset (made after trackClusters, so it is tracked like the others). */
 function newCluster(kafka: kafkajs.Kafka): Cluster {
   const { create } = clusterFactory(kafka);
   return create({ allowAutoTopicCreation: false, metadataMaxAge: 30000 });
