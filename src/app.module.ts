@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from './auth/auth.module.js';
 import { AmsExceptionFilter } from './common/ams-exception.filter.js';
 import { JsonBodyPipe } from './common/json-body.js';
@@ -24,6 +25,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forConfig(config, clock),
+        ScheduleModule.forRoot(),
         StorageModule.forStore(config.store),
         AuthModule,
         ProjectsModule,

@@ -2,8 +2,10 @@ import { type DynamicModule, Global, Module, type Type } from '@nestjs/common';
 import type { StoreKind } from '../config/config.js';
 import { EmbeddedStoreModule } from './embedded/embedded-store.module.js';
 import { KafkaMessageLog } from './kafka/kafka-message-log.repository.js';
+import { MongoJobLeaseStore } from './mongo/mongo-job-lease-store.repository.js';
 import { MongoMetadataStore } from './mongo/mongo-metadata-store.repository.js';
 import { MongoStoreModule } from './mongo/mongo-store.module.js';
+import { JOB_LEASES } from './ports/job-lease-store.repository.js';
 import { MESSAGE_LOG } from './ports/message-log.repository.js';
 import { METADATA_STORE } from './ports/metadata-store.repository.js';
 
@@ -13,8 +15,9 @@ import { METADATA_STORE } from './ports/metadata-store.repository.js';
   providers: [
     { provide: MESSAGE_LOG, useClass: KafkaMessageLog },
     { provide: METADATA_STORE, useExisting: MongoMetadataStore },
+    { provide: JOB_LEASES, useExisting: MongoJobLeaseStore },
   ],
-  exports: [MESSAGE_LOG, METADATA_STORE],
+  exports: [MESSAGE_LOG, METADATA_STORE, JOB_LEASES],
 })
 class KafkaMongoStoreModule {}
 
@@ -33,4 +36,4 @@ export class StorageModule {
   }
 }
 
-export { MESSAGE_LOG, METADATA_STORE };
+export { JOB_LEASES, MESSAGE_LOG, METADATA_STORE };

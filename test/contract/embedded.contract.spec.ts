@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SystemClock } from '../../src/common/time.js';
 import { SqliteFile } from '../../src/storage/embedded/sqlite-file.js';
+import { SqliteJobLeaseStore } from '../../src/storage/embedded/sqlite-job-lease-store.repository.js';
 import { SqliteMessageLog } from '../../src/storage/embedded/sqlite-message-log.repository.js';
 import { SqliteMetadataStore } from '../../src/storage/embedded/sqlite-metadata-store.repository.js';
 import type { Harness } from './harness.js';
+import { jobLeaseStoreContract } from './job-lease-store.contract.js';
 import { messageLogContract } from './message-log.contract.js';
 import { metadataStoreContract } from './metadata-store.contract.js';
 
@@ -24,3 +26,4 @@ async function openEmbedded<T>(adapter: (file: SqliteFile) => T): Promise<Harnes
 
 messageLogContract('embedded', () => openEmbedded((file) => new SqliteMessageLog(file, new SystemClock())));
 metadataStoreContract('embedded', () => openEmbedded((file) => new SqliteMetadataStore(file)));
+jobLeaseStoreContract('embedded', () => openEmbedded((file) => new SqliteJobLeaseStore(file)));

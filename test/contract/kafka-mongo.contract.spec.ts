@@ -2,9 +2,11 @@ import mongoose from 'mongoose';
 import { SystemClock } from '../../src/common/time.js';
 import { loadConfig } from '../../src/config/config.js';
 import { KafkaMessageLog } from '../../src/storage/kafka/kafka-message-log.repository.js';
+import { MongoJobLeaseStore } from '../../src/storage/mongo/mongo-job-lease-store.repository.js';
 import { MongoMetadataStore } from '../../src/storage/mongo/mongo-metadata-store.repository.js';
 import { dropBackendData, kafkaMongoEnv, uniqueDatabase } from '../support/backends.js';
 import type { Harness } from './harness.js';
+import { jobLeaseStoreContract } from './job-lease-store.contract.js';
 import { messageLogContract } from './message-log.contract.js';
 import { metadataStoreContract } from './metadata-store.contract.js';
 
@@ -24,12 +26,19 @@ async function openKafka(): Promise<Harness<KafkaMessageLog>> {
 
 /** The MongoDB metadata store on a fresh database of the server of scripts/services/mongo.sh, dropped on close. */
 async function openMongo(): Promise<Harness<MongoMetadataStore>> {
+  return openMongoWith(async (connection) => {
+    const store = MongoMetadataStore.on(connection);
+    await store.onModuleInit();
+    return store;
+  });
+}
+
+/** A port adapter on a connection to a fresh database of the server of scripts/services/mongo.sh, dropped on close. */
+async function openMongoWith<T>(adapter: (connection: mongoose.Connection) => Promise<T>): Promise<Harness<T>> {
   const env = kafkaMongoEnv(uniqueDatabase('contract'));
   const connection = await mongoose.createConnection(env.AMS_MONGODB_URI, { bufferCommands: false }).asPromise();
-  const store = MongoMetadataStore.on(connection);
-  await store.onModuleInit();
   return {
-    port: store,
+    port: await adapter(connection),
     async close() {
       await connection.close();
       await dropBackendData(env);
@@ -39,3 +48,4 @@ async function openMongo(): Promise<Harness<MongoMetadataStore>> {
 
 messageLogContract('kafka', openKafka);
 metadataStoreContract('mongodb', openMongo);
+jobLeaseStoreContract('mongodb', () => openMongoWith(async (connection) => MongoJobLeaseStore.on(connection)));

@@ -1,8 +1,10 @@
 import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { AMS_CONFIG, type AmsConfig } from '../../config/config.js';
+import { JOB_LEASES } from '../ports/job-lease-store.repository.js';
 import { MESSAGE_LOG } from '../ports/message-log.repository.js';
 import { METADATA_STORE } from '../ports/metadata-store.repository.js';
 import { SqliteFile } from './sqlite-file.js';
+import { SqliteJobLeaseStore } from './sqlite-job-lease-store.repository.js';
 import { SqliteMessageLog } from './sqlite-message-log.repository.js';
 import { SqliteMetadataStore } from './sqlite-metadata-store.repository.js';
 
@@ -21,7 +23,8 @@ class SqliteFileCloser implements OnApplicationShutdown {
     SqliteFileCloser,
     { provide: MESSAGE_LOG, useClass: SqliteMessageLog },
     { provide: METADATA_STORE, useClass: SqliteMetadataStore },
+    { provide: JOB_LEASES, useClass: SqliteJobLeaseStore },
   ],
-  exports: [MESSAGE_LOG, METADATA_STORE],
+  exports: [MESSAGE_LOG, METADATA_STORE, JOB_LEASES],
 })
 export class EmbeddedStoreModule {}

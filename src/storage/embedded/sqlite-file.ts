@@ -11,7 +11,8 @@ const SCHEMA_VERSION = 1;
  * Documents as JSON columns where MongoDB will keep sub-documents (memberships, ACLs, push config), so that both
  * backends hold the same shape. Leases sit in their own table from the start: individual ack mode needs no migration.
  * Daily counters are one row per (project, topic, UTC day); `daily_count_batches` remembers the ids of the last
- * roll-up batches applied, which makes a retried batch a no-op (MetadataStore.addDailyCounts).
+ * roll-up batches applied, which makes a retried batch a no-op (MetadataStore.addDailyCounts). `job_leases` holds the
+ * leases of work that runs once across processes (JobLeaseStore).
  */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -106,6 +107,11 @@ CREATE TABLE IF NOT EXISTS daily_count_batches (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   batch_id TEXT NOT NULL UNIQUE
 );
+CREATE TABLE IF NOT EXISTS job_leases (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
 `;
 
 /** The one SQLite database of the embedded store, shared by both of its port adapters. */

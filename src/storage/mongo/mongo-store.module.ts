@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AMS_CONFIG, type AmsConfig } from '../../config/config.js';
+import { MongoJobLeaseStore } from './mongo-job-lease-store.repository.js';
 import { MongoMetadataStore } from './mongo-metadata-store.repository.js';
 import {
   DAILY_COUNT,
@@ -43,7 +44,7 @@ import {
       { name: DAILY_COUNT, schema: DailyCountSchema },
     ]),
   ],
-  providers: [MongoMetadataStore],
-  exports: [MongoMetadataStore],
+  providers: [MongoMetadataStore, MongoJobLeaseStore],
+  exports: [MongoMetadataStore, MongoJobLeaseStore],
 })
 export class MongoStoreModule {}
