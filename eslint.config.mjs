@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'data/**', '.services/**', '.tmp/**', 'openapi/**'] },
+  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'data/**', '.services/**', '.tmp/**', '.tools/**', 'openapi/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

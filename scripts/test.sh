@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: static checks, build, OpenAPI freshness, then every test file on the embedded store, and the
+# The whole test suite: static checks, build, OpenAPI freshness, Dockerfile/Helm/OpenAPI lint, then every test file on the embedded store, and the
 # HTTP e2e suite, the storage contract and the outage tests again on the kafka-mongo store against real Kafka and
 # MongoDB-compatible servers, which it installs and starts (scripts/services/) and stops again.
 #
@@ -15,6 +15,7 @@ echo "== lint"; npx eslint .
 echo "== typecheck and build the tests"; npx tsc -p tsconfig.json
 echo "== build the service"; npx tsc -p tsconfig.build.json
 echo "== OpenAPI document is current"; node scripts/openapi.mjs --check
+echo "== deployment files and OpenAPI lint"; bash scripts/deploy-checks.sh
 
 filter="${1:-}"
 backends="${AMS_TEST_BACKENDS:-embedded kafka-mongo}"

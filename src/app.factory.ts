@@ -7,6 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { AppModule } from './app.module.js';
 import { sendError } from './common/ams-exception.filter.js';
 import { parseJsonBody } from './common/json-body.js';
+import { completeOpenApi } from './common/openapi-document.js';
 import { RouteTable } from './common/route-table.js';
 import type { Clock } from './common/time.js';
 import type { AmsConfig } from './config/config.js';
@@ -104,16 +105,10 @@ export function buildOpenApi(app: NestFastifyApplication): OpenAPIObject {
       'The ARGO Messaging Service v1 API. Authenticate with the `x-api-key` header or the `key` query parameter.',
     )
     .setVersion(VERSION)
+    .setLicense('Apache-2.0', 'https://www.apache.org/licenses/LICENSE-2.0')
+    .addServer('/', 'this service')
     .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'x-api-key')
     .addApiKey({ type: 'apiKey', in: 'query', name: 'key' }, 'key')
     .build();
-  const document = SwaggerModule.createDocument(app, config);
-  const paths: OpenAPIObject['paths'] = {};
-  for (const [path, item] of Object.entries(document.paths)) paths[openApiPath(path)] = item;
-  return { ...document, paths };
-}
-
-/** `/topics/{topic}(^[^:/]+)::publish` (router syntax) -> `/topics/{topic}:publish`. */
-export function openApiPath(path: string): string {
-  return path.replace(/\(\^\[\^:\/\]\+\)/g, '').replace(/::/g, ':');
+  return completeOpenApi(SwaggerModule.createDocument(app, config));
 }

@@ -30,6 +30,7 @@ export class ProjectsController {
 
   @Get(':project')
   @Action('projects:show')
+  @ApiOperation({ summary: 'A project' })
   @ApiOkResponse({ type: ProjectDto })
   show(@UrlProject() project: ProjectRecord): Promise<ProjectDto> {
     return this.projects.show(project);

@@ -65,6 +65,7 @@ export class SubscriptionsController {
 
   @Get(':subscription')
   @Action('subscriptions:show')
+  @ApiOperation({ summary: 'A subscription (with pushStatus when push and verified)' })
   @ApiOkResponse({ type: SubscriptionDto })
   show(@UrlProject() project: ProjectRecord, @Param('subscription') name: string): Promise<SubscriptionDto> {
     return this.subscriptions.show(project, name);
@@ -110,6 +111,7 @@ export class SubscriptionsController {
   @Post(verb('subscription', 'modifyAckDeadline'))
   @HttpCode(200)
   @Action('subscriptions:modifyAckDeadline')
+  @ApiOperation({ summary: 'Change the acknowledgement deadline, 0 to 600 seconds (empty body)' })
   @ApiOkResponse({ description: 'empty body' })
   modifyAckDeadline(
     @UrlProject() project: ProjectRecord,
@@ -134,6 +136,7 @@ export class SubscriptionsController {
 
   @Get(verb('subscription', 'offsets'))
   @Action('subscriptions:offsets')
+  @ApiOperation({ summary: 'Oldest, newest and current offset of a subscription' })
   @ApiOkResponse({ type: OffsetsDto })
   offsets(@UrlProject() project: ProjectRecord, @Param('subscription') name: string): Promise<OffsetsDto> {
     return this.subscriptions.offsets(project, name);
@@ -154,6 +157,7 @@ export class SubscriptionsController {
 
   @Get(verb('subscription', 'timeToOffset'))
   @Action('subscriptions:timeToOffset')
+  @ApiOperation({ summary: 'The first offset published at or after a time' })
   @ApiQuery({ name: 'time', example: '2019-09-02T13:39:11.100Z' })
   @ApiOkResponse({ type: OffsetDto })
   timeToOffset(
@@ -166,6 +170,7 @@ export class SubscriptionsController {
 
   @Get(verb('subscription', 'acl'))
   @Action('subscriptions:acl')
+  @ApiOperation({ summary: 'The users allowed to pull from a subscription' })
   @ApiOkResponse({ type: AclDto })
   acl(@UrlProject() project: ProjectRecord, @Param('subscription') name: string): Promise<AclDto> {
     return this.subscriptions.showAcl(project, name);
@@ -174,6 +179,7 @@ export class SubscriptionsController {
   @Post(verb('subscription', 'modifyAcl'))
   @HttpCode(200)
   @Action('subscriptions:modifyAcl')
+  @ApiOperation({ summary: 'Replace the users allowed to pull (members of the project)' })
   @ApiOkResponse({ description: 'empty body' })
   modifyAcl(
     @UrlProject() project: ProjectRecord,

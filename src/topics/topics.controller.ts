@@ -46,6 +46,7 @@ export class TopicsController {
 
   @Get(':topic')
   @Action('topics:show')
+  @ApiOperation({ summary: 'A topic' })
   @ApiOkResponse({ type: TopicDto })
   show(@UrlProject() project: ProjectRecord, @Param('topic') name: string): Promise<TopicDto> {
     return this.topics.show(project, name);
@@ -76,6 +77,7 @@ export class TopicsController {
 
   @Get(verb('topic', 'acl'))
   @Action('topics:acl')
+  @ApiOperation({ summary: 'The users allowed to publish to a topic' })
   @ApiOkResponse({ type: AclDto })
   acl(@UrlProject() project: ProjectRecord, @Param('topic') name: string): Promise<AclDto> {
     return this.topics.showAcl(project, name);
@@ -92,6 +94,7 @@ export class TopicsController {
 
   @Get(':topic/subscriptions')
   @Action('subscriptions:listByTopic')
+  @ApiOperation({ summary: 'The subscriptions of a topic' })
   @ApiOkResponse({ type: TopicSubscriptionsDto })
   subscriptions(@UrlProject() project: ProjectRecord, @Param('topic') name: string): Promise<TopicSubscriptionsDto> {
     return this.topics.subscriptionsOf(project, name);

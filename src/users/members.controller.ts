@@ -33,6 +33,7 @@ export class MembersController {
 
   @Get(':user')
   @Action('projects:showUser')
+  @ApiOperation({ summary: 'A member of the project' })
   @ApiOkResponse({ type: UserDto })
   show(@CallerParam() caller: Caller, @UrlProject() project: ProjectRecord, @Param('user') name: string): Promise<UserDto> {
     return this.users.showMember(caller, project, name);

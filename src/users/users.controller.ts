@@ -54,6 +54,7 @@ export class UsersController {
 
   @Get('users::byUUID/:uuid')
   @Action('users:byUUID')
+  @ApiOperation({ summary: 'The user with this uuid (privileged view, with token)' })
   @ApiOkResponse({ type: UserDto })
   byUuid(@Param('uuid') uuid: string): Promise<UserDto> {
     return this.users.byUuid(uuid);
@@ -61,6 +62,7 @@ export class UsersController {
 
   @Get('users/:user')
   @Action('users:show')
+  @ApiOperation({ summary: 'A user (privileged view, with token)' })
   @ApiOkResponse({ type: UserDto })
   show(@Param('user') name: string): Promise<UserDto> {
     return this.users.show(name);
@@ -85,6 +87,7 @@ export class UsersController {
 
   @Delete('users/:user')
   @Action('users:delete')
+  @ApiOperation({ summary: 'Delete a user (empty body)' })
   @ApiOkResponse({ description: 'empty body' })
   delete(@Param('user') name: string): Promise<void> {
     return this.users.delete(name);

@@ -63,12 +63,20 @@ export class ModifyPushConfigDto {
 
 @JsonBody({ invalid: () => AmsError.invalid('Invalid Pull Parameters Arguments') })
 export class PullDto {
-  @ApiPropertyOptional({ example: '10', description: 'a string, as AMS clients send it; numbers are accepted too' })
+  @ApiPropertyOptional({
+    oneOf: [{ type: 'string' }, { type: 'integer' }],
+    example: '10',
+    description: 'a string, as AMS clients send it; numbers are accepted too',
+  })
   @IsOptional()
   @IsStringOrNumber()
   maxMessages?: string | number;
 
-  @ApiPropertyOptional({ example: 'false', description: 'only "false" waits for messages' })
+  @ApiPropertyOptional({
+    oneOf: [{ type: 'string' }, { type: 'boolean' }],
+    example: 'false',
+    description: 'only "false" waits for messages',
+  })
   @IsOptional()
   @IsStringOrBoolean()
   returnImmediately?: string | boolean;

