@@ -8,6 +8,7 @@ export type AmsStatus =
   | 'TIMEOUT'
   | 'ALREADY_EXISTS'
   | 'CONFLICT'
+  | 'METHOD_NOT_ALLOWED'
   | 'TOO_MANY_REQUESTS'
   | 'INTERNAL_SERVER_ERROR'
   | 'SERVICE_UNAVAILABLE';
@@ -63,6 +64,11 @@ export class AmsError extends Error {
 
   static alreadyExists(what: Existing): AmsError {
     return new AmsError(409, 'ALREADY_EXISTS', `${what} already exists`);
+  }
+
+  /** A known path asked with a method it does not serve (spec 1.1: only the status is normative). */
+  static methodNotAllowed(): AmsError {
+    return new AmsError(405, 'METHOD_NOT_ALLOWED', 'Method Not Allowed');
   }
 
   static conflict(message: string): AmsError {

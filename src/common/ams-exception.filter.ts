@@ -44,10 +44,15 @@ function statusOf(thrown: unknown): number | null {
 
 /** Sends the envelope `{"error":{"code","message","status"}}`; the only place error bodies are built. */
 export function sendError(reply: FastifyReply, request: FastifyRequest, thrown: unknown, routes: RouteTable): void {
-  const err = toAmsError(thrown);
-  if (err.code === 404 && statusOf(thrown) === 404 && routes.knowsPath(request.url.split('?')[0])) {
-    void reply.status(405).send();
-    return;
+  let err = toAmsError(thrown);
+  if (err.code === 404 && statusOf(thrown) === 404) {
+    const allowed = routes.methodsOf(request.url.split('?')[0]);
+    if (allowed.length > 0) {
+      // The original answers 405 with an empty body; only the status is normative, so say it the AMS way, with the
+      // `Allow` header HTTP asks for.
+      void reply.header('allow', allowed.join(', '));
+      err = AmsError.methodNotAllowed();
+    }
   }
   if (err.code >= 500 && err.status === 'INTERNAL_SERVER_ERROR' && !(thrown instanceof AmsError)) {
     request.log.error({ err: thrown }, 'request failed');

@@ -11,9 +11,14 @@ export class RouteTable {
     }
   }
 
-  /** Whether the path is served for some method (used only after the request's own method did not match). */
-  knowsPath(path: string): boolean {
-    return this.routes.some((route) => route.method !== 'HEAD' && route.method !== 'OPTIONS' && route.pattern.test(path));
+  /**
+   * The methods the path is served with, sorted (for the `Allow` header of a 405); empty for an unknown path. HEAD and
+   * OPTIONS (added by the framework for every route) do not make a path known.
+   */
+  methodsOf(path: string): string[] {
+    const methods = this.routes.filter((route) => route.pattern.test(path)).map((route) => route.method);
+    if (!methods.some((method) => method !== 'HEAD' && method !== 'OPTIONS')) return [];
+    return [...new Set(methods)].sort();
   }
 }
 

@@ -49,7 +49,7 @@ function assertEnvelope(reply: Reply, code?: number, message?: string, status?: 
 /** Anything but a 5xx; an error carries the envelope. */
 function assertHandled(reply: Reply, what: string): void {
   assert.ok(reply.status < 500, `${what}: ${reply.status} ${reply.text}`);
-  if (reply.status >= 400 && reply.status !== 405) assertEnvelope(reply);
+  if (reply.status >= 400) assertEnvelope(reply);
   assert.doesNotMatch(reply.text, LEAKS, what);
 }
 
@@ -546,11 +546,13 @@ describe('bad input', () => {
       ['POST', '/v1/users'],
     ];
     for (const [method, path] of WRONG_METHOD) {
-      it(`${method} ${path}: 405 with an empty body`, async () => {
+      it(`${method} ${path}: 405 with the envelope and an Allow header`, async () => {
         for (const client of [app.admin, app.client()]) {
           const reply = await client.request(method, path);
           assert.equal(reply.status, 405, reply.text);
-          assert.equal(reply.text, '');
+          assertEnvelope(reply, 405, 'Method Not Allowed', 'METHOD_NOT_ALLOWED');
+          const allow = reply.headers.get('allow')?.split(', ') ?? [];
+          assert.ok(allow.length > 0 && !allow.includes(method), `Allow: ${allow.join(', ')}`);
           assert.ok(reply.headers.get('x-request-id'));
         }
       });

@@ -34,15 +34,17 @@ describe('routePattern (find-my-way route strings)', () => {
   }
 });
 
-describe('RouteTable.knowsPath (spec 1.1: 405 for a known path with the wrong method)', () => {
-  it('knows paths registered for real methods, not for HEAD or OPTIONS alone', () => {
+describe('RouteTable.methodsOf (spec 1.1: 405 and its Allow header for a known path with the wrong method)', () => {
+  it('lists the methods of paths registered for real methods, not of HEAD or OPTIONS alone', () => {
     const routes = new RouteTable();
     routes.add('GET', '/v1/projects/:project');
+    routes.add('DELETE', '/v1/projects/:project');
+    routes.add(['HEAD', 'OPTIONS'], '/v1/projects/:project');
     routes.add(['POST', 'put'], `/v1/projects/:project/topics/${verb('topic', 'publish')}`);
     routes.add(['HEAD', 'OPTIONS'], '/v1/only-head');
-    assert.equal(routes.knowsPath('/v1/projects/P'), true);
-    assert.equal(routes.knowsPath('/v1/projects/P/topics/T:publish'), true);
-    assert.equal(routes.knowsPath('/v1/only-head'), false);
-    assert.equal(routes.knowsPath('/v1/unknown'), false);
+    assert.deepEqual(routes.methodsOf('/v1/projects/P'), ['DELETE', 'GET', 'HEAD', 'OPTIONS']);
+    assert.deepEqual(routes.methodsOf('/v1/projects/P/topics/T:publish'), ['POST', 'PUT']);
+    assert.deepEqual(routes.methodsOf('/v1/only-head'), []);
+    assert.deepEqual(routes.methodsOf('/v1/unknown'), []);
   });
 });
