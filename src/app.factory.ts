@@ -59,7 +59,6 @@ export async function createApp(config: AmsConfig, options: AppOptions = {}): Pr
     allowedHeaders: ['X-Requested-With', 'Content-Type', 'x-api-key'],
     methods: ['OPTIONS', 'POST', 'GET', 'PUT', 'DELETE', 'HEAD'],
   });
-  app.enableShutdownHooks();
   SwaggerModule.setup('docs', app, buildOpenApi(app), { jsonDocumentUrl: 'docs/openapi.json' });
   await app.init();
   await fastify.ready();

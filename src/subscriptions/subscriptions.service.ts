@@ -228,7 +228,7 @@ export class SubscriptionsService {
   ): Promise<StoredMessage[]> {
     const until = Date.now() + this.config.pullMaxWaitSeconds * 1000;
     let messages = first;
-    while (messages.length < max && !gone.aborted && Date.now() < until) {
+    while (messages.length < max && !gone.aborted && !this.signal.shuttingDown && Date.now() < until) {
       await this.signal.next(topic.logId, Math.min(LONG_POLL_RECHECK_MS, until - Date.now()), gone);
       messages = await this.log.read(topic.logId, floor, max, this.config.pullMaxBytes);
     }

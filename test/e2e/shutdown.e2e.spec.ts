@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { unique } from '../support/app.js';
+import { Client } from '../support/client.js';
+import { freePort, type ChildServer, spawnServer, waitUntilReady } from '../support/child-server.js';
+
+/**
+ * Graceful shutdown of the built service (dist/main.js) on SIGTERM, as Kubernetes stops a pod: requests in flight
+ * finish (a long poll answers with what it has instead of holding the close open), the process exits 0 soon after,
+ * and what was counted in memory (daily message counters) is in the store when it starts again.
+ */
+
+const ADMIN_TOKEN = 'shutdown-admin-token-0123456789';
+
+describe('graceful shutdown on SIGTERM (process level)', () => {
+  const servers: ChildServer[] = [];
+  const dirs: string[] = [];
+  after(async () => {
+    for (const server of servers) await server.kill();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function start(dir: string): Promise<{ server: ChildServer; admin: Client }> {
+    const server = spawnServer({
+      AMS_PORT: String(await freePort()),
+      AMS_HOST: '127.0.0.1',
+      AMS_DATA_DIR: dir,
+      AMS_ADMIN_TOKEN: ADMIN_TOKEN,
+      AMS_LOG_LEVEL: 'warn',
+    });
+    servers.push(server);
+    await waitUntilReady(server);
+    return { server, admin: new Client(server.url, ADMIN_TOKEN) };
+  }
+
+  it('answers the long poll in flight, exits 0 and keeps the counters of the last publishes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ams-shutdown-'));
+    dirs.push(dir);
+    const { server, admin } = await start(dir);
+    const project = unique('shutdown');
+    const base = `/v1/projects/${project}`;
+    assert.equal((await admin.post(base, { description: 'stops gracefully' })).status, 200);
+    assert.equal((await admin.put(`${base}/topics/t`)).status, 200);
+    assert.equal((await admin.put(`${base}/subscriptions/s`, { topic: `projects/${project}/topics/t` })).status, 200);
+    const published = await admin.post(`${base}/topics/t:publish`, {
+      messages: [{ data: 'b25l' }, { data: 'dHdv' }, { data: 'dGhyZWU=' }],
+    });
+    assert.equal(published.status, 200, published.text);
+
+    // Three messages are there and ten are asked for: without a shutdown this pull would wait up to 300 s.
+    const pulling = admin.post(`${base}/subscriptions/s:pull`, { maxMessages: '10', returnImmediately: 'false' });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const stoppedAt = Date.now();
+    server.child.kill('SIGTERM');
+
+    const pulled = await pulling;
+    assert.equal(pulled.status, 200, pulled.text);
+    assert.deepEqual(
+      (pulled.body.receivedMessages as { message: { data: string } }[]).map((m) => m.message.data),
+      ['b25l', 'dHdv', 'dGhyZWU='],
+    );
+    const exit = await server.exited;
+    assert.deepEqual(exit, { code: 0, signal: null }, server.stderr());
+    assert.ok(Date.now() - stoppedAt < 10_000, `stopped in ${Date.now() - stoppedAt} ms`);
+
+    // The daily counters were rolled up in memory (flushed every 10 s); the shutdown wrote them.
+    const again = await start(dir);
+    const paName = unique('pa');
+    const created = await again.admin.post(`/v1/users/${paName}`, {
+      email: `${paName}@example.org`,
+      projects: [{ project, roles: ['project_admin'] }],
+    });
+    assert.equal(created.status, 200, created.text);
+    const pa = new Client(again.server.url, created.body.token as string);
+    const report = await pa.get('/v1/users/usageReport');
+    assert.equal(report.status, 200, report.text);
+    const projects = (report.body.va_metrics as { projects_metrics: { projects: { project: string; message_count: number }[] } })
+      .projects_metrics.projects;
+    assert.deepEqual(projects.map((p) => [p.project, p.message_count]), [[project, 3]]);
+  });
+});
