@@ -11,6 +11,7 @@ import { ConfigModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { ProjectsModule } from './projects/projects.module.js';
+import { RegistrationsModule } from './registrations/registrations.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module.js';
 import { TopicsModule } from './topics/topics.module.js';
@@ -28,6 +29,7 @@ export class AppModule {
         AuthModule,
         ProjectsModule,
         UsersModule,
+        RegistrationsModule,
         TopicsModule,
         SubscriptionsModule,
         MetricsModule,
