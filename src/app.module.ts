@@ -13,6 +13,7 @@ import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { PrometheusModule } from './metrics/prometheus.module.js';
 import { ProjectsModule } from './projects/projects.module.js';
+import { RegistrationsModule } from './registrations/registrations.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module.js';
 import { TopicsModule } from './topics/topics.module.js';
@@ -32,6 +33,7 @@ export class AppModule {
         AuthModule,
         ProjectsModule,
         UsersModule,
+        RegistrationsModule,
         TopicsModule,
         SubscriptionsModule,
         MetricsModule,

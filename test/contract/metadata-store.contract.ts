@@ -7,6 +7,7 @@ import type {
   DailyCount,
   ProjectRecord,
   PushConfigRecord,
+  RegistrationRecord,
   SubscriptionRecord,
   TopicRecord,
   UserRecord,
@@ -39,6 +40,25 @@ function user(overrides: Partial<UserRecord> = {}): UserRecord {
     createdOn: T0,
     modifiedOn: T0,
     createdBy: null,
+    ...overrides,
+  };
+}
+
+function registration(overrides: Partial<RegistrationRecord> = {}): RegistrationRecord {
+  return {
+    uuid: randomUUID(),
+    name: name('r'),
+    firstName: 'First',
+    lastName: 'Last',
+    organization: 'Org',
+    description: 'wants in',
+    email: 'r@example.org',
+    status: 'pending',
+    declineComment: '',
+    activationToken: randomUUID().replace(/-/g, '').repeat(2),
+    registeredAt: T0,
+    modifiedBy: null,
+    modifiedAt: null,
     ...overrides,
   };
 }
@@ -364,6 +384,88 @@ export function metadataStoreContract(backend: string, open: OpenHarness<Metadat
           [b.name, a.name],
         );
         assert.equal(page.total, page.items.length);
+      });
+    });
+
+    describe('registrations', () => {
+      async function newRegistration(overrides: Partial<RegistrationRecord> = {}): Promise<RegistrationRecord> {
+        const r = registration(overrides);
+        assert.equal(await store.createRegistration(r), true);
+        return r;
+      }
+
+      const accepted = { status: 'accepted', declineComment: '', activationToken: null, modifiedBy: 'admin', modifiedAt: T1 } as const;
+
+      it('creates a registration and finds it by uuid; a taken uuid is refused', async () => {
+        const r = await newRegistration({ description: 'ümlaut "quoted"' });
+        assert.deepEqual(await store.registrationByUuid(r.uuid), r);
+        assert.equal(await store.createRegistration(registration({ uuid: r.uuid })), false);
+        assert.deepEqual(await store.registrationByUuid(r.uuid), r);
+        assert.equal(await store.registrationByUuid(randomUUID()), null);
+      });
+
+      it('keeps decided registrations with every field (null token, comment, decider, time)', async () => {
+        const r = await newRegistration({ status: 'declined', declineComment: 'no', activationToken: null, modifiedBy: 'x', modifiedAt: T1 });
+        assert.deepEqual(await store.registrationByUuid(r.uuid), r);
+      });
+
+      it('lists in registration order, filtered by every field exactly', async () => {
+        const org = name('org');
+        const a = await newRegistration({ organization: org, email: 'a@example.org' });
+        const b = await newRegistration({ organization: org, email: 'b@example.org' });
+        const c = await newRegistration({ organization: org, email: 'a@example.org', status: 'declined', activationToken: null });
+        await newRegistration({ organization: `${org}-other` });
+        const uuids = async (filter: Parameters<MetadataStore['listRegistrations']>[0]): Promise<string[]> =>
+          (await store.listRegistrations(filter)).map((r) => r.uuid);
+        assert.deepEqual(await uuids({ organization: org }), [a.uuid, b.uuid, c.uuid]);
+        assert.deepEqual(await store.listRegistrations({ organization: org }), [a, b, c]);
+        assert.deepEqual(await uuids({ organization: org, email: 'a@example.org' }), [a.uuid, c.uuid]);
+        assert.deepEqual(await uuids({ organization: org, status: 'pending' }), [a.uuid, b.uuid]);
+        assert.deepEqual(await uuids({ organization: org, status: 'declined' }), [c.uuid]);
+        assert.deepEqual(await uuids({ name: b.name }), [b.uuid]);
+        assert.deepEqual(await uuids({ activationToken: a.activationToken as string }), [a.uuid]);
+        assert.deepEqual(await uuids({ organization: org.toUpperCase() }), []);
+        assert.deepEqual(await uuids({ organization: org.slice(0, -1) }), []);
+        assert.deepEqual(await uuids({ status: 'nonsense' }), []);
+        const all = await uuids({});
+        assert.deepEqual(all.filter((u) => [a.uuid, b.uuid, c.uuid].includes(u)), [a.uuid, b.uuid, c.uuid]);
+      });
+
+      it('changes a registration only from the expected status', async () => {
+        const r = await newRegistration();
+        assert.equal(await store.changeRegistration(r.uuid, 'accepted', { ...accepted, status: 'declined' }), null);
+        assert.deepEqual(await store.registrationByUuid(r.uuid), r);
+        const changed = await store.changeRegistration(r.uuid, 'pending', accepted);
+        assert.deepEqual(changed, { ...r, ...accepted });
+        assert.deepEqual(await store.registrationByUuid(r.uuid), changed);
+        assert.equal(await store.changeRegistration(r.uuid, 'pending', { ...accepted, status: 'declined' }), null);
+        assert.deepEqual(await store.registrationByUuid(r.uuid), changed);
+        // and back (an accept whose user could not be created is undone)
+        const undo = { status: 'pending', declineComment: '', activationToken: r.activationToken, modifiedBy: null, modifiedAt: null } as const;
+        assert.deepEqual(await store.changeRegistration(r.uuid, 'accepted', undo), r);
+        assert.equal(await store.changeRegistration(randomUUID(), 'pending', accepted), null);
+      });
+
+      it('two decisions racing on one pending registration: exactly one applies', async () => {
+        for (let round = 0; round < 5; round++) {
+          const r = await newRegistration();
+          const declined = { ...accepted, status: 'declined', declineComment: 'late' } as const;
+          const results = await Promise.all([
+            store.changeRegistration(r.uuid, 'pending', accepted),
+            store.changeRegistration(r.uuid, 'pending', declined),
+            store.changeRegistration(r.uuid, 'pending', accepted),
+          ]);
+          const winners = results.filter((x) => x !== null);
+          assert.equal(winners.length, 1, `round ${round}`);
+          assert.deepEqual(await store.registrationByUuid(r.uuid), winners[0]);
+        }
+      });
+
+      it('deletes a registration once', async () => {
+        const r = await newRegistration();
+        assert.equal(await store.deleteRegistration(r.uuid), true);
+        assert.equal(await store.registrationByUuid(r.uuid), null);
+        assert.equal(await store.deleteRegistration(r.uuid), false);
       });
     });
 

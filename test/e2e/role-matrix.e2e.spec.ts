@@ -123,6 +123,21 @@ async function pendingAck(w: World): Promise<{ sub: string; ackId: string }> {
   return { sub, ackId: pulled.body.receivedMessages[0].ackId as string };
 }
 
+/** A new pending registration (by the bootstrap admin); returns its uuid. */
+async function pendingRegistration(w: World): Promise<string> {
+  const name = unique('signup');
+  const reply = await w.app.admin.post('/v1/registrations', { name, email: `${name}@example.org` });
+  assert.equal(reply.status, 200, reply.text);
+  return reply.body.uuid as string;
+}
+
+/** The registration is still pending: a refused decision changed nothing. */
+async function stillPending(w: World, uuid: string): Promise<void> {
+  const reply = await w.app.admin.get(`/v1/registrations/${uuid}`);
+  assert.equal(reply.status, 200, reply.text);
+  assert.equal(reply.body.status, 'pending');
+}
+
 type Preparation = (w: World, id: Identity) => Promise<Prepared>;
 
 /**
@@ -164,6 +179,21 @@ const PREPARE: Record<string, Preparation> = {
     return { params: { user }, untouched: () => exists(w, `/v1/users/${user}`) };
   },
   [routeKey('POST', '/v1/users/{user}:refreshToken')]: async (w) => ({ params: { user: await freshUser(w) } }),
+
+  [routeKey('POST', '/v1/registrations')]: async () => ({ body: { name: unique('signup'), email: 's@example.org' } }),
+  [routeKey('GET', '/v1/registrations/{uuid}')]: async (w) => ({ params: { uuid: await pendingRegistration(w) } }),
+  [routeKey('POST', '/v1/registrations/{uuid}:accept')]: async (w) => {
+    const uuid = await pendingRegistration(w);
+    return { params: { uuid }, untouched: () => stillPending(w, uuid) };
+  },
+  [routeKey('POST', '/v1/registrations/{uuid}:decline')]: async (w) => {
+    const uuid = await pendingRegistration(w);
+    return { params: { uuid }, body: { comment: 'role matrix' }, untouched: () => stillPending(w, uuid) };
+  },
+  [routeKey('DELETE', '/v1/registrations/{uuid}')]: async (w) => {
+    const uuid = await pendingRegistration(w);
+    return { params: { uuid }, untouched: () => stillPending(w, uuid) };
+  },
 
   [routeKey('PUT', '/v1/projects/{project}/topics/{topic}')]: async () => ({ params: { topic: unique('newtopic') } }),
   [routeKey('DELETE', '/v1/projects/{project}/topics/{topic}')]: async (w) => {

@@ -66,6 +66,14 @@ export const ROLE_MATRIX: readonly MatrixRow[] = [
   { method: 'DELETE', path: '/v1/users/{user}', action: 'users:delete', roles: [SA] },
   { method: 'POST', path: '/v1/users/{user}:refreshToken', action: 'users:refreshToken', roles: [SA] },
 
+  // registrations (no {project}: service roles only)
+  { method: 'POST', path: '/v1/registrations', action: 'registrations:newUser', roles: [SA, 'register_admin'] },
+  { method: 'GET', path: '/v1/registrations', action: 'registrations:list', roles: [SA] },
+  { method: 'GET', path: '/v1/registrations/{uuid}', action: 'registrations:show', roles: [SA] },
+  { method: 'POST', path: '/v1/registrations/{uuid}:accept', action: 'registrations:acceptNewUser', roles: [SA] },
+  { method: 'POST', path: '/v1/registrations/{uuid}:decline', action: 'registrations:declineNewUser', roles: [SA] },
+  { method: 'DELETE', path: '/v1/registrations/{uuid}', action: 'registrations:delete', roles: [SA] },
+
   // topics
   { method: 'GET', path: '/v1/projects/{project}/topics', action: 'topics:list', roles: [SA, PA, PUB] },
   { method: 'PUT', path: '/v1/projects/{project}/topics/{topic}', action: 'topics:create', roles: [SA, PA] },

@@ -3,8 +3,6 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AmsConfig } from '../../config/config.js';
 
-const SCHEMA_VERSION = 1;
-
 /**
  * Messages are rowid rows with an (log, offset) index rather than a WITHOUT ROWID table: rows of a kilobyte and more
  * overflow a WITHOUT ROWID b-tree and made appends 3-5x slower in bench/ (docs/architecture.md).
@@ -114,6 +112,40 @@ CREATE TABLE IF NOT EXISTS job_leases (
 ) WITHOUT ROWID;
 `;
 
+/**
+ * Changes after version 1, by the version that introduced them. Each is idempotent (IF NOT EXISTS), runs on every
+ * start, and a database gets its recorded version raised once they ran, so older builds refuse a newer file.
+ */
+const MIGRATIONS: readonly { readonly version: number; readonly sql: string }[] = [
+  {
+    // 2: user registrations (spec 3.4), listed in registration order (seq).
+    version: 2,
+    sql: `
+CREATE TABLE IF NOT EXISTS registrations (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  uuid TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  first_name TEXT NOT NULL,
+  last_name TEXT NOT NULL,
+  organization TEXT NOT NULL,
+  description TEXT NOT NULL,
+  email TEXT NOT NULL,
+  status TEXT NOT NULL,
+  decline_comment TEXT NOT NULL,
+  activation_token TEXT,
+  registered_at INTEGER NOT NULL,
+  modified_by TEXT,
+  modified_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS registrations_by_status ON registrations (status);
+CREATE INDEX IF NOT EXISTS registrations_by_activation_token ON registrations (activation_token);
+`,
+  },
+];
+
+/** The version this build writes: the newest migration's. */
+const SCHEMA_VERSION = Math.max(1, ...MIGRATIONS.map((m) => m.version));
+
 /** The one SQLite database of the embedded store, shared by both of its port adapters. */
 export class SqliteFile {
   readonly db: Database.Database;
@@ -133,15 +165,21 @@ export class SqliteFile {
   }
 
   private migrate(): void {
-    this.db.exec(SCHEMA);
-    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
-      | { value: string }
-      | undefined;
-    if (row === undefined) {
-      this.db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
-    } else if (Number(row.value) > SCHEMA_VERSION) {
-      throw new Error(`data directory holds schema version ${row.value}; this build knows ${SCHEMA_VERSION}`);
-    }
+    this.db.transaction(() => {
+      this.db.exec(SCHEMA);
+      const row = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
+        | { value: string }
+        | undefined;
+      if (row !== undefined && Number(row.value) > SCHEMA_VERSION) {
+        throw new Error(`data directory holds schema version ${row.value}; this build knows ${SCHEMA_VERSION}`);
+      }
+      for (const migration of MIGRATIONS) this.db.exec(migration.sql);
+      this.db
+        .prepare(
+          "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .run(String(SCHEMA_VERSION));
+    })();
   }
 
   close(): void {

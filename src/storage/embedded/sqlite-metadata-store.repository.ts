@@ -6,6 +6,8 @@ import type {
   MetadataStore,
   NewCursor,
   ProjectPatch,
+  RegistrationChange,
+  RegistrationFilter,
   SubscriptionFilter,
   SubscriptionPatch,
   TopicFilter,
@@ -23,6 +25,8 @@ import type {
   ProjectMessageTotal,
   ProjectRecord,
   PushConfigRecord,
+  RegistrationRecord,
+  RegistrationStatus,
   ServiceRole,
   SubscriptionRecord,
   TopicRecord,
@@ -97,6 +101,33 @@ function subscriptionFrom(row: Row): SubscriptionRecord {
     },
   };
 }
+
+function registrationFrom(row: Row): RegistrationRecord {
+  return {
+    uuid: row.uuid as string,
+    name: row.name as string,
+    firstName: row.first_name as string,
+    lastName: row.last_name as string,
+    organization: row.organization as string,
+    description: row.description as string,
+    email: row.email as string,
+    status: row.status as RegistrationStatus,
+    declineComment: row.decline_comment as string,
+    activationToken: (row.activation_token as string | null) ?? null,
+    registeredAt: toDate(row.registered_at),
+    modifiedBy: (row.modified_by as string | null) ?? null,
+    modifiedAt: row.modified_at === null ? null : toDate(row.modified_at),
+  };
+}
+
+/** Filter fields of `GET /registrations` and their columns. */
+const REGISTRATION_FILTER_COLUMNS: Record<keyof RegistrationFilter, string> = {
+  status: 'status',
+  name: 'name',
+  email: 'email',
+  organization: 'organization',
+  activationToken: 'activation_token',
+};
 
 /** Column assignments for a patch: only the keys present, mapped to their columns and encodings. */
 function assignments(patch: object, columns: Record<string, (value: never) => unknown>): [string[], unknown[]] {
@@ -381,6 +412,62 @@ export class SqliteMetadataStore implements MetadataStore {
         .pluck()
         .all(projectUuid, userUuid) as string[];
     return { topics: names('topics'), subscriptions: names('subscriptions') };
+  }
+
+  // ---- registrations --------------------------------------------------------------------------------------------
+
+  async createRegistration(r: RegistrationRecord): Promise<boolean> {
+    return this.insertUnique(
+      `INSERT INTO registrations (uuid, name, first_name, last_name, organization, description, email, status,
+         decline_comment, activation_token, registered_at, modified_by, modified_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        r.uuid,
+        r.name,
+        r.firstName,
+        r.lastName,
+        r.organization,
+        r.description,
+        r.email,
+        r.status,
+        r.declineComment,
+        r.activationToken,
+        r.registeredAt.getTime(),
+        r.modifiedBy,
+        r.modifiedAt?.getTime() ?? null,
+      ],
+    );
+  }
+
+  async registrationByUuid(uuid: string): Promise<RegistrationRecord | null> {
+    return this.one('SELECT * FROM registrations WHERE uuid = ?', [uuid], registrationFrom);
+  }
+
+  async listRegistrations(filter: RegistrationFilter): Promise<RegistrationRecord[]> {
+    const conditions = ['1 = 1'];
+    const params: unknown[] = [];
+    for (const [field, column] of Object.entries(REGISTRATION_FILTER_COLUMNS)) {
+      const value = filter[field as keyof RegistrationFilter];
+      if (value === undefined) continue;
+      conditions.push(`${column} = ?`);
+      params.push(value);
+    }
+    const rows = this.sql(`SELECT * FROM registrations WHERE ${conditions.join(' AND ')} ORDER BY seq`).all(...params) as Row[];
+    return rows.map(registrationFrom);
+  }
+
+  async changeRegistration(uuid: string, from: RegistrationStatus, change: RegistrationChange): Promise<RegistrationRecord | null> {
+    return this.db.transaction((): RegistrationRecord | null => {
+      const applied = this.sql(
+        `UPDATE registrations SET status = ?, decline_comment = ?, activation_token = ?, modified_by = ?, modified_at = ?
+         WHERE uuid = ? AND status = ?`,
+      ).run(change.status, change.declineComment, change.activationToken, change.modifiedBy, change.modifiedAt?.getTime() ?? null, uuid, from);
+      return applied.changes === 1 ? this.one('SELECT * FROM registrations WHERE uuid = ?', [uuid], registrationFrom) : null;
+    })();
+  }
+
+  async deleteRegistration(uuid: string): Promise<boolean> {
+    return this.sql('DELETE FROM registrations WHERE uuid = ?').run(uuid).changes === 1;
   }
 
   // ---- daily counters and report counts -------------------------------------------------------------------------

@@ -14,6 +14,8 @@ import type {
   MetadataStore,
   NewCursor,
   ProjectPatch,
+  RegistrationChange,
+  RegistrationFilter,
   SubscriptionFilter,
   SubscriptionPatch,
   TopicFilter,
@@ -31,6 +33,8 @@ import type {
   Membership,
   ProjectRecord,
   PushConfigRecord,
+  RegistrationRecord,
+  RegistrationStatus,
   ServiceRole,
   SubscriptionRecord,
   TopicRecord,
@@ -42,6 +46,8 @@ import {
   DailyCountSchema,
   PROJECT,
   ProjectSchema,
+  REGISTRATION,
+  RegistrationSchema,
   SUBSCRIPTION,
   SubscriptionSchema,
   TOPIC,
@@ -136,6 +142,24 @@ function subscriptionFrom(d: Doc): SubscriptionRecord {
   };
 }
 
+function registrationFrom(d: Doc): RegistrationRecord {
+  return {
+    uuid: d.uuid,
+    name: d.name,
+    firstName: d.firstName ?? '',
+    lastName: d.lastName ?? '',
+    organization: d.organization ?? '',
+    description: d.description ?? '',
+    email: d.email ?? '',
+    status: d.status as RegistrationStatus,
+    declineComment: d.declineComment ?? '',
+    activationToken: d.activationToken ?? null,
+    registeredAt: d.registeredAt,
+    modifiedBy: d.modifiedBy ?? null,
+    modifiedAt: d.modifiedAt ?? null,
+  };
+}
+
 const cursorFields = (c: NewCursor): Record<string, unknown> => ({
   'cursor.ackFloor': c.ackFloor,
   'cursor.readOffset': c.readOffset,
@@ -161,6 +185,7 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
     @InjectModel(TOPIC) private readonly topics: Model<Doc>,
     @InjectModel(SUBSCRIPTION) private readonly subscriptions: Model<Doc>,
     @InjectModel(DAILY_COUNT) private readonly dailyCounters: Model<Doc>,
+    @InjectModel(REGISTRATION) private readonly registrations: Model<Doc>,
   ) {}
 
   /** The store on a connection made outside Nest (the contract suite). */
@@ -173,13 +198,14 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
       model(TOPIC, TopicSchema),
       model(SUBSCRIPTION, SubscriptionSchema),
       model(DAILY_COUNT, DailyCountSchema),
+      model(REGISTRATION, RegistrationSchema),
     );
   }
 
   /** Unique indexes must exist before the first insert relies on them, so start-up waits for them. */
   async onModuleInit(): Promise<void> {
     await this.run(async () => {
-      const models = [this.projects, this.users, this.topics, this.subscriptions, this.dailyCounters];
+      const models = [this.projects, this.users, this.topics, this.subscriptions, this.dailyCounters, this.registrations];
       for (const model of models) await model.createIndexes();
     });
   }
@@ -344,6 +370,32 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
         ((await model.find({ projectUuid, acl: userUuid }, { name: 1 }).sort({ _id: 1 }).lean()) as Doc[]).map((d) => d.name);
       return { topics: await names(this.topics), subscriptions: await names(this.subscriptions) };
     });
+  }
+
+  // ---- registrations --------------------------------------------------------------------------------------------
+
+  createRegistration(r: RegistrationRecord): Promise<boolean> {
+    return this.insert(this.registrations, { ...r });
+  }
+
+  registrationByUuid(uuid: string): Promise<RegistrationRecord | null> {
+    return this.one(this.registrations, { uuid }, registrationFrom);
+  }
+
+  listRegistrations(filter: RegistrationFilter): Promise<RegistrationRecord[]> {
+    // Only the fields given, each an exact string match (values are strings, never operators).
+    const query = setOf(filter) as Record<string, string>;
+    return this.run(async () => ((await this.registrations.find(query).sort({ _id: 1 }).lean()) as Doc[]).map(registrationFrom));
+  }
+
+  /** One conditional update on the registration document: applies only while the status is still `from`. */
+  async changeRegistration(uuid: string, from: RegistrationStatus, change: RegistrationChange): Promise<RegistrationRecord | null> {
+    const outcome = await this.update(this.registrations, { uuid, status: from }, { ...change }, registrationFrom);
+    return typeof outcome === 'string' ? null : outcome;
+  }
+
+  deleteRegistration(uuid: string): Promise<boolean> {
+    return this.run(async () => (await this.registrations.deleteOne({ uuid })).deletedCount === 1);
   }
 
   // ---- daily message counters ----------------------------------------------------------------------------------

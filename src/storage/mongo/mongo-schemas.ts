@@ -105,3 +105,28 @@ export const DailyCountSchema = new Schema(
 );
 DailyCountSchema.index({ projectUuid: 1, topicName: 1, day: 1 }, { unique: true });
 DailyCountSchema.index({ day: 1 });
+
+export const REGISTRATION = 'Registration';
+
+/** User registrations (spec 3.4); listed in registration order, which is `_id` order. */
+export const RegistrationSchema = new Schema(
+  {
+    uuid: { type: String, required: true },
+    name: { type: String, required: true },
+    firstName: { type: String, default: '' },
+    lastName: { type: String, default: '' },
+    organization: { type: String, default: '' },
+    description: { type: String, default: '' },
+    email: { type: String, default: '' },
+    status: { type: String, required: true },
+    declineComment: { type: String, default: '' },
+    activationToken: { type: String, default: null },
+    registeredAt: { type: Date, required: true },
+    modifiedBy: { type: String, default: null },
+    modifiedAt: { type: Date, default: null },
+  },
+  { ...options, collection: 'registrations' },
+);
+RegistrationSchema.index({ uuid: 1 }, { unique: true });
+RegistrationSchema.index({ status: 1 });
+RegistrationSchema.index({ activationToken: 1 });

@@ -8,6 +8,8 @@ import type {
   ProjectRecord,
   ProjectMessageTotal,
   PushConfigRecord,
+  RegistrationRecord,
+  RegistrationStatus,
   ServiceRole,
   SubscriptionRecord,
   TopicRecord,
@@ -45,6 +47,20 @@ export interface SubscriptionFilter {
 export interface UserFilter {
   readonly projectUuid?: string;
 }
+/** Exact-match filters of `GET /registrations` (spec 3.4); absent fields do not filter. */
+export interface RegistrationFilter {
+  readonly status?: string;
+  readonly name?: string;
+  readonly email?: string;
+  readonly organization?: string;
+  readonly activationToken?: string;
+}
+
+/** The fields a decision (or its undoing) changes on a registration. */
+export type RegistrationChange = Pick<
+  RegistrationRecord,
+  'status' | 'declineComment' | 'activationToken' | 'modifiedBy' | 'modifiedAt'
+>;
 
 /**
  * Daily counters of a window of UTC days, both ends included (`YYYY-MM-DD`). `projectUuids` absent: every project;
@@ -107,6 +123,21 @@ export interface MetadataStore {
 
   /** Short names of the topics and subscriptions of a project whose ACL holds the user (user views, spec 3.0). */
   aclResourcesOf(projectUuid: string, userUuid: string): Promise<{ topics: string[]; subscriptions: string[] }>;
+
+  // ---- user registrations (spec 3.4) ----------------------------------------------------------------------------
+
+  /** False when the uuid is taken. */
+  createRegistration(registration: RegistrationRecord): Promise<boolean>;
+  registrationByUuid(uuid: string): Promise<RegistrationRecord | null>;
+  /** Registrations matching every given filter field exactly, in registration order (oldest first). */
+  listRegistrations(filter: RegistrationFilter): Promise<RegistrationRecord[]>;
+  /**
+   * Applies the change only while the registration's status is still `from` (one atomic conditional update), so of
+   * two racing decisions on one registration exactly one applies. Answers the changed record, or null when the
+   * registration does not exist or its status is no longer `from`.
+   */
+  changeRegistration(uuid: string, from: RegistrationStatus, change: RegistrationChange): Promise<RegistrationRecord | null>;
+  deleteRegistration(uuid: string): Promise<boolean>;
 
   // ---- daily message counters (spec 4.1, 4.8) and report counts ------------------------------------------------
 

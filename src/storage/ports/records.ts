@@ -163,3 +163,27 @@ export interface CreatedCounts {
   readonly subscriptions: number;
   readonly users: number;
 }
+
+export const REGISTRATION_STATUSES = ['pending', 'accepted', 'declined'] as const;
+export type RegistrationStatus = (typeof REGISTRATION_STATUSES)[number];
+
+/**
+ * A sign-up waiting for (or decided by) a service admin (spec 3.4, 4.9). `activationToken` is null once the
+ * registration is decided: it only identifies a pending sign-up. `modifiedBy` is the deciding user's name as it was
+ * then (a decision record, kept when that user is renamed or deleted), null for the service token or while pending.
+ */
+export interface RegistrationRecord {
+  readonly uuid: string;
+  readonly name: string;
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly organization: string;
+  readonly description: string;
+  readonly email: string;
+  readonly status: RegistrationStatus;
+  readonly declineComment: string;
+  readonly activationToken: string | null;
+  readonly registeredAt: Date;
+  readonly modifiedBy: string | null;
+  readonly modifiedAt: Date | null;
+}
