@@ -24,13 +24,18 @@ import type {
 } from '../ports/metadata-store.repository.js';
 import type {
   AckMode,
+  CountedKind,
   CreatedCounts,
   DailyCount,
   DailyCountBatch,
   ProjectMessageTotal,
   Membership,
+  NodeSampleRecord,
   ProjectRecord,
   PushConfigRecord,
+  ResourceCount,
+  ResourceCountBatch,
+  ResourceCounters,
   ServiceRole,
   SubscriptionRecord,
   TopicRecord,
@@ -40,8 +45,12 @@ import { StoreUnavailableError } from '../ports/store-errors.js';
 import {
   DAILY_COUNT,
   DailyCountSchema,
+  NODE_SAMPLE,
+  NodeSampleSchema,
   PROJECT,
   ProjectSchema,
+  RESOURCE_COUNTER,
+  ResourceCounterSchema,
   SUBSCRIPTION,
   SubscriptionSchema,
   TOPIC,
@@ -161,6 +170,8 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
     @InjectModel(TOPIC) private readonly topics: Model<Doc>,
     @InjectModel(SUBSCRIPTION) private readonly subscriptions: Model<Doc>,
     @InjectModel(DAILY_COUNT) private readonly dailyCounters: Model<Doc>,
+    @InjectModel(RESOURCE_COUNTER) private readonly trafficCounters: Model<Doc>,
+    @InjectModel(NODE_SAMPLE) private readonly nodes: Model<Doc>,
   ) {}
 
   /** The store on a connection made outside Nest (the contract suite). */
@@ -173,13 +184,23 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
       model(TOPIC, TopicSchema),
       model(SUBSCRIPTION, SubscriptionSchema),
       model(DAILY_COUNT, DailyCountSchema),
+      model(RESOURCE_COUNTER, ResourceCounterSchema),
+      model(NODE_SAMPLE, NodeSampleSchema),
     );
   }
 
   /** Unique indexes must exist before the first insert relies on them, so start-up waits for them. */
   async onModuleInit(): Promise<void> {
     await this.run(async () => {
-      const models = [this.projects, this.users, this.topics, this.subscriptions, this.dailyCounters];
+      const models = [
+        this.projects,
+        this.users,
+        this.topics,
+        this.subscriptions,
+        this.dailyCounters,
+        this.trafficCounters,
+        this.nodes,
+      ];
       for (const model of models) await model.createIndexes();
     });
   }
@@ -220,6 +241,7 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
       await this.topics.deleteMany({ projectUuid: uuid });
       await this.subscriptions.deleteMany({ projectUuid: uuid });
       await this.dailyCounters.deleteMany({ projectUuid: uuid });
+      await this.trafficCounters.deleteMany({ projectUuid: uuid });
       await this.users.updateMany({ 'projects.projectUuid': uuid }, { $pull: { projects: { projectUuid: uuid } } });
       return (await this.projects.deleteOne({ uuid })).deletedCount === 1;
     });
@@ -288,7 +310,11 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
   }
 
   deleteTopic(projectUuid: string, name: string): Promise<boolean> {
-    return this.run(async () => (await this.topics.deleteOne({ projectUuid, name })).deletedCount === 1);
+    return this.run(async () => {
+      const deleted = (await this.topics.deleteOne({ projectUuid, name })).deletedCount === 1;
+      await this.trafficCounters.deleteMany({ kind: 'topic', projectUuid, name });
+      return deleted;
+    });
   }
 
   // ---- subscriptions --------------------------------------------------------------------------------------------
@@ -324,7 +350,11 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
   }
 
   deleteSubscription(projectUuid: string, name: string): Promise<boolean> {
-    return this.run(async () => (await this.subscriptions.deleteOne({ projectUuid, name })).deletedCount === 1);
+    return this.run(async () => {
+      const deleted = (await this.subscriptions.deleteOne({ projectUuid, name })).deletedCount === 1;
+      await this.trafficCounters.deleteMany({ kind: 'subscription', projectUuid, name });
+      return deleted;
+    });
   }
 
   /** One conditional update on the subscription document: applies only while the version is the expected one. */
@@ -407,6 +437,98 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
       ]);
       return { topics, subscriptions, users };
     });
+  }
+
+  // ---- resource counters and node samples -----------------------------------------------------------------------
+
+  addResourceCounts(batch: ResourceCountBatch): Promise<void> {
+    return this.run(async () => {
+      for (const count of batch.counts) {
+        if (await this.incarnationExists(count)) await this.addResourceCount(batch.id, count);
+      }
+    });
+  }
+
+  async resourceCounters(kind: CountedKind, projectUuid: string, name: string, incarnation: string): Promise<ResourceCounters> {
+    const doc = await this.run(async () => (await this.trafficCounters.findOne({ kind, projectUuid, name, incarnation }).lean()) as Doc | null);
+    if (doc === null) return { messages: 0, bytes: 0, lastAt: null, rateWindow: null };
+    return {
+      messages: doc.messages,
+      bytes: doc.bytes,
+      lastAt: doc.lastAt,
+      rateWindow: { start: doc.rateStart, messages: doc.rateMessages },
+    };
+  }
+
+  putNodeSample(sample: NodeSampleRecord): Promise<void> {
+    return this.run(async () => {
+      await this.nodes.updateOne({ host: sample.host }, { $set: { ...sample } }, { upsert: true });
+    });
+  }
+
+  nodeSamples(): Promise<NodeSampleRecord[]> {
+    return this.run(async () => {
+      const docs = (await this.nodes.find({}).sort({ host: 1 }).lean()) as Doc[];
+      return docs.map((d) => ({ host: d.host, cpu: d.cpu, memory: d.memory, sampledAt: d.sampledAt }));
+    });
+  }
+
+  /**
+   * Whether the counted topic (by log id) or subscription (by creation time) still exists. Checked before the write,
+   * not with it: a deletion in between leaves a counter of a dead incarnation, which no read asks for and the next
+   * deletion of that name or of the project removes.
+   */
+  private async incarnationExists(count: ResourceCount): Promise<boolean> {
+    const { projectUuid, name } = count;
+    if (count.kind === 'topic') return (await this.topics.exists({ projectUuid, name, logId: count.incarnation })) !== null;
+    const createdOn = new Date(Number(count.incarnation));
+    return (await this.subscriptions.exists({ projectUuid, name, createdOn })) !== null;
+  }
+
+  /**
+   * One increment, as single-document conditional updates (no transactions): the rate window of the stored counter is
+   * the same as the increment's, older, or newer, and exactly one of the three updates matches unless the batch id was
+   * applied already or the counter does not exist yet. Then an insert creates it; a duplicate key means another
+   * writer created it (or this batch applied): look again.
+   */
+  private async addResourceCount(batchId: string, c: ResourceCount): Promise<void> {
+    const key = { kind: c.kind, projectUuid: c.projectUuid, name: c.name, incarnation: c.incarnation };
+    const fresh = { ...key, batches: { $ne: batchId } };
+    const common = {
+      $inc: { messages: c.messages, bytes: c.bytes },
+      $max: { lastAt: c.lastAt },
+      $push: { batches: { $each: [batchId], $slice: -RECENT_BATCHES } },
+    };
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const sameWindow = await this.trafficCounters.updateOne(
+        { ...fresh, rateStart: c.windowStart },
+        { ...common, $inc: { ...common.$inc, rateMessages: c.messages } },
+      );
+      if (sameWindow.matchedCount === 1) return;
+      const newerWindow = await this.trafficCounters.updateOne(
+        { ...fresh, rateStart: { $lt: c.windowStart } },
+        { ...common, $set: { rateStart: c.windowStart, rateMessages: c.messages } },
+      );
+      if (newerWindow.matchedCount === 1) return;
+      const olderWindow = await this.trafficCounters.updateOne({ ...fresh, rateStart: { $gt: c.windowStart } }, common);
+      if (olderWindow.matchedCount === 1) return;
+      if ((await this.trafficCounters.exists({ ...key, batches: batchId })) !== null) return;
+      try {
+        await this.trafficCounters.create({
+          ...key,
+          messages: c.messages,
+          bytes: c.bytes,
+          lastAt: c.lastAt,
+          rateStart: c.windowStart,
+          rateMessages: c.messages,
+          batches: [batchId],
+        });
+        return;
+      } catch (err) {
+        if (!isDuplicate(err)) throw err;
+      }
+    }
+    throw new Error(`resource counter ${c.kind} ${c.name}: too many concurrent changes`);
   }
 
   // ---- helpers --------------------------------------------------------------------------------------------------
