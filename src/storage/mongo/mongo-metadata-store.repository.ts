@@ -443,8 +443,9 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
 
   addResourceCounts(batch: ResourceCountBatch): Promise<void> {
     return this.run(async () => {
-      for (const count of batch.counts) {
-        if (await this.incarnationExists(count)) await this.addResourceCount(batch.id, count);
+      // A batch may hold several increments of one counter (two rate windows), so each carries its own mark.
+      for (const [i, count] of batch.counts.entries()) {
+        if (await this.incarnationExists(count)) await this.addResourceCount(`${batch.id}/${i}`, count);
       }
     });
   }
@@ -487,17 +488,17 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
 
   /**
    * One increment, as single-document conditional updates (no transactions): the rate window of the stored counter is
-   * the same as the increment's, older, or newer, and exactly one of the three updates matches unless the batch id was
-   * applied already or the counter does not exist yet. Then an insert creates it; a duplicate key means another
-   * writer created it (or this batch applied): look again.
+   * the same as the increment's, older, or newer, and exactly one of the three updates matches unless the increment's
+   * mark (batch id and position) was applied already or the counter does not exist yet. Then an insert creates it; a
+   * duplicate key means another writer created it (or this increment applied): look again.
    */
-  private async addResourceCount(batchId: string, c: ResourceCount): Promise<void> {
+  private async addResourceCount(mark: string, c: ResourceCount): Promise<void> {
     const key = { kind: c.kind, projectUuid: c.projectUuid, name: c.name, incarnation: c.incarnation };
-    const fresh = { ...key, batches: { $ne: batchId } };
+    const fresh = { ...key, batches: { $ne: mark } };
     const common = {
       $inc: { messages: c.messages, bytes: c.bytes },
       $max: { lastAt: c.lastAt },
-      $push: { batches: { $each: [batchId], $slice: -RECENT_BATCHES } },
+      $push: { batches: { $each: [mark], $slice: -RECENT_BATCHES } },
     };
     for (let attempt = 0; attempt < 5; attempt++) {
       const sameWindow = await this.trafficCounters.updateOne(
@@ -512,7 +513,7 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
       if (newerWindow.matchedCount === 1) return;
       const olderWindow = await this.trafficCounters.updateOne({ ...fresh, rateStart: { $gt: c.windowStart } }, common);
       if (olderWindow.matchedCount === 1) return;
-      if ((await this.trafficCounters.exists({ ...key, batches: batchId })) !== null) return;
+      if ((await this.trafficCounters.exists({ ...key, batches: mark })) !== null) return;
       try {
         await this.trafficCounters.create({
           ...key,
@@ -521,7 +522,7 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
           lastAt: c.lastAt,
           rateStart: c.windowStart,
           rateMessages: c.messages,
-          batches: [batchId],
+          batches: [mark],
         });
         return;
       } catch (err) {
