@@ -1,6 +1,12 @@
 import { hostname, totalmem } from 'node:os';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Clock, formatSeconds } from '../common/time.js';
+import { METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-store.repository.js';
+import type { NodeSampleRecord } from '../storage/ports/records.js';
 import type { MetricDto } from './dto/metric.dto.js';
+
+/** How often a node refreshes its stored sample when no `GET /metrics` asks. */
+export const NODE_SAMPLE_INTERVAL_MS = 60_000;
 
 /** Descriptions are fixed per metric name: the original's texts, which clients may show (spec 3.8). */
 export const NODE_CPU = {
@@ -61,12 +67,14 @@ const readCpu = (): CpuReading => {
   return { cpuMicros: user + system, wallMs: performance.now() };
 };
 
+/** The metrics of every node's stored sample, each stamped with its sampling time, nodes by host name. */
+export function allNodeMetrics(samples: readonly NodeSampleRecord[]): MetricDto[] {
+  return samples.flatMap((s) => nodeMetrics(s, formatSeconds(s.sampledAt)));
+}
+
 /**
  * This node's CPU and memory use. Each sample measures CPU since the previous one (the first since the process
  * started, when both CPU time and performance.now() were zero).
- *
- * Only the calling node is reported for now: keeping every node's latest sample in the store, so that any replica can
- * list all of them as the original does, comes with the metrics endpoints.
  */
 @Injectable()
 export class NodeMetrics {
@@ -77,5 +85,52 @@ export class NodeMetrics {
     const cpu = cpuPercent(this.previous, current);
     this.previous = current;
     return { host: hostname(), cpu, memory: memoryPercent(process.memoryUsage.rss(), totalmem()) };
+  }
+}
+
+/**
+ * Every API node keeps one sample of itself in the metadata store (spec 3.8 `GET /metrics`; one per host, spec 5.2),
+ * refreshed by each `GET /metrics` or usage report on the node and every NODE_SAMPLE_INTERVAL_MS, so that any replica
+ * can list all nodes. `refresh` is public so that a scheduler can call it.
+ */
+@Injectable()
+export class NodeSamples implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(NodeSamples.name);
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    @Inject(METADATA_STORE) private readonly store: Pick<MetadataStore, 'putNodeSample' | 'nodeSamples'>,
+    @Inject(Clock) private readonly clock: Clock,
+    private readonly node: NodeMetrics,
+  ) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.refreshQuietly(), NODE_SAMPLE_INTERVAL_MS).unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Samples this node and stores the sample in place of its previous one. */
+  async refresh(): Promise<NodeSampleRecord> {
+    const sample: NodeSampleRecord = { ...this.node.sample(), sampledAt: this.clock.now() };
+    await this.store.putNodeSample(sample);
+    return sample;
+  }
+
+  /** This node's fresh sample and every other node's latest, by host name. */
+  async all(): Promise<NodeSampleRecord[]> {
+    await this.refresh();
+    return this.store.nodeSamples();
+  }
+
+  private async refreshQuietly(): Promise<void> {
+    try {
+      await this.refresh();
+    } catch (err) {
+      this.logger.warn(`node sample not stored: ${String(err)}`);
+    }
   }
 }

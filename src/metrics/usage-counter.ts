@@ -1,61 +1,27 @@
-import { randomUUID } from 'node:crypto';
-import {
-  type BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-store.repository.js';
-import type { DailyCountBatch } from '../storage/ports/records.js';
+import type { DailyCount, DailyCountBatch } from '../storage/ports/records.js';
+import { RollUp } from './roll-up.js';
 
-/** How often counted publishes are written to the store. */
-export const FLUSH_INTERVAL_MS = 10_000;
+export { FLUSH_INTERVAL_MS } from './roll-up.js';
 
 /** The UTC day of an instant, `YYYY-MM-DD` (daily counters, spec 4.1). */
 export const utcDay = (at: Date): string => at.toISOString().slice(0, 10);
 
-interface Tally {
-  readonly projectUuid: string;
-  readonly topicName: string;
-  readonly day: string;
+interface Tally extends DailyCount {
   messages: number;
   bytes: number;
 }
 
 /**
  * The daily message counters of spec 4.1 without a storage write per publish: publishes are tallied in memory per
- * (project, topic, UTC day) and written as one batch every FLUSH_INTERVAL_MS and on shutdown. A batch that fails to
- * write is kept, with its id, and retried as it is before anything newer, so the store's per-batch idempotence
- * (MetadataStore.addDailyCounts) rules out double counting. A crash loses at most one interval of counts, never a
- * message; a clean stop loses nothing.
+ * (project, topic, UTC day) and written in batches (RollUp) through MetadataStore.addDailyCounts, whose per-batch
+ * idempotence rules out double counting on a retry.
  */
 @Injectable()
-export class UsageCounter implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
-  private readonly logger = new Logger(UsageCounter.name);
-  private tallies = new Map<string, Tally>();
-  /** The batch cut from the tallies whose write failed (at most one), kept to retry it as it is. */
-  private readonly unwritten: DailyCountBatch[] = [];
-  private flushing: Promise<void> = Promise.resolve();
-  private timer: NodeJS.Timeout | null = null;
-
-  constructor(@Inject(METADATA_STORE) private readonly store: Pick<MetadataStore, 'addDailyCounts'>) {}
-
-  onModuleInit(): void {
-    this.timer = setInterval(() => void this.flushQuietly('periodic'), FLUSH_INTERVAL_MS).unref();
-  }
-
-  /** Runs while the store is still open (every beforeApplicationShutdown precedes every onApplicationShutdown). */
-  async beforeApplicationShutdown(): Promise<void> {
-    if (this.timer !== null) clearInterval(this.timer);
-    this.timer = null;
-    await this.flushQuietly('shutdown');
-  }
-
-  /** Publishes that were still in flight when the HTTP server began to close; best effort. */
-  async onApplicationShutdown(): Promise<void> {
-    if (this.pending) await this.flushQuietly('final');
+export class UsageCounter extends RollUp<Tally> {
+  constructor(@Inject(METADATA_STORE) private readonly store: Pick<MetadataStore, 'addDailyCounts'>) {
+    super();
   }
 
   /** Counts `count` messages of `bytes` data bytes published to a topic at `at`. */
@@ -63,56 +29,17 @@ export class UsageCounter implements OnModuleInit, BeforeApplicationShutdown, On
     if (count <= 0) return;
     const day = utcDay(at);
     // Names match [a-zA-Z0-9_-]+ and uuids hold no '/', so the key is unambiguous.
-    const key = `${projectUuid}/${topicName}/${day}`;
-    const tally = this.tallies.get(key);
-    if (tally === undefined) {
-      this.tallies.set(key, { projectUuid, topicName, day, messages: count, bytes });
-    } else {
-      tally.messages += count;
-      tally.bytes += bytes;
-    }
+    this.tally(
+      `${projectUuid}/${topicName}/${day}`,
+      () => ({ projectUuid, topicName, day, messages: count, bytes }),
+      (tally) => {
+        tally.messages += count;
+        tally.bytes += bytes;
+      },
+    );
   }
 
-  /**
-   * Writes everything counted so far; rejects when the store refused, keeping the increments for the next flush.
-   * Calls run one after another, so a batch is never written twice at the same time.
-   */
-  flush(): Promise<void> {
-    const run = this.flushing.then(() => this.writeAll());
-    this.flushing = run.catch(() => undefined);
-    return run;
-  }
-
-  /** Whether anything counted is not in the store yet. */
-  get pending(): boolean {
-    return this.tallies.size > 0 || this.unwritten.length > 0;
-  }
-
-  /**
-   * A batch that failed is retried first; until it is written, newer counts keep adding up in the tallies rather than
-   * in further batches, so a long outage holds one batch plus one tally per (project, topic, day), not a batch per try.
-   */
-  private async writeAll(): Promise<void> {
-    await this.writeUnwritten();
-    if (this.tallies.size === 0) return;
-    this.unwritten.push({ id: randomUUID(), counts: [...this.tallies.values()] });
-    this.tallies = new Map();
-    await this.writeUnwritten();
-  }
-
-  private async writeUnwritten(): Promise<void> {
-    while (this.unwritten.length > 0) {
-      await this.store.addDailyCounts(this.unwritten[0]);
-      this.unwritten.shift();
-    }
-  }
-
-  private async flushQuietly(why: string): Promise<void> {
-    try {
-      await this.flush();
-    } catch (err) {
-      const fate = why === 'final' ? 'lost' : 'kept for the next flush';
-      this.logger.warn(`daily message counters not written (${why}; ${this.unwritten.length} batch(es) ${fate}): ${String(err)}`);
-    }
+  protected write(batch: DailyCountBatch): Promise<void> {
+    return this.store.addDailyCounts(batch);
   }
 }

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
+import { MetricsModule } from '../metrics/metrics.module.js';
 import { TopicsModule } from '../topics/topics.module.js';
 import { SubscriptionsController } from './subscriptions.controller.js';
 import { SubscriptionsService } from './subscriptions.service.js';
 
-@Module({ imports: [TopicsModule], controllers: [SubscriptionsController], providers: [SubscriptionsService] })
+@Module({ imports: [TopicsModule, MetricsModule], controllers: [SubscriptionsController], providers: [SubscriptionsService] })
 export class SubscriptionsModule {}

@@ -10,6 +10,7 @@ import { parseSubscriptionTopic, subscriptionRef, topicRef } from '../common/nam
 import { type PageQuery, pageBody } from '../common/pagination.js';
 import { Clock, formatPublishTime, formatSeconds, parseZuluMillis } from '../common/time.js';
 import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
+import { TrafficCounter } from '../metrics/traffic-counter.js';
 import { MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repository.js';
 import { METADATA_STORE, type MetadataStore, type NewCursor } from '../storage/ports/metadata-store.repository.js';
 import type {
@@ -59,6 +60,7 @@ export class SubscriptionsService {
     @Inject(AMS_CONFIG) private readonly config: AmsConfig,
     private readonly acl: AclService,
     private readonly signal: PublishSignal,
+    private readonly traffic: TrafficCounter,
   ) {}
 
   async list(caller: Caller, project: ProjectRecord, page: PageQuery): Promise<SubscriptionPageDto> {
@@ -156,6 +158,8 @@ export class SubscriptionsService {
       }
       const next = afterPull(subscription.cursor, floor, messages.length, this.clock.now());
       if (await this.store.compareAndSetCursor(project.uuid, name, subscription.cursor.version, next)) {
+        // spec 3.8 / 5.2: the messages returned count (not those read), rolled up in memory.
+        this.traffic.recordPull(subscription, messages.length, dataBytes(messages), this.clock.now());
         return { receivedMessages: messages.map((m) => received(project.name, name, m)) };
       }
       await backoff(attempt);
@@ -272,6 +276,13 @@ export class SubscriptionsService {
  * `maxMessages`: absent or unparsable -> 1; 0 or negative act as 1 (spec 4.2). A string must be a whole decimal
  * number as Go's strconv.Atoi reads it: `"2abc"` or `"1.5"` is unparsable (parseInt would read 2 and 1).
  */
+/** `subscription.number_of_bytes`: the length of the returned messages' `data`, as topics count it. */
+function dataBytes(messages: readonly StoredMessage[]): number {
+  let bytes = 0;
+  for (const m of messages) bytes += Buffer.byteLength(m.data);
+  return bytes;
+}
+
 export function pullCount(raw: string | number | undefined): number {
   const value = typeof raw === 'number' ? raw : /^[+-]?\d+$/.test(raw ?? '') ? Number(raw) : Number.NaN;
   return Number.isFinite(value) && value > 0 ? Math.floor(value) : 1;

@@ -9,6 +9,7 @@ import { parseSchemaRef, subscriptionRef, topicRef } from '../common/names.js';
 import { type PageQuery, pageBody } from '../common/pagination.js';
 import { Clock, formatSeconds } from '../common/time.js';
 import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
+import { TrafficCounter } from '../metrics/traffic-counter.js';
 import { UsageCounter } from '../metrics/usage-counter.js';
 import { LogNotFoundError, MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repository.js';
 import { METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-store.repository.js';
@@ -36,6 +37,7 @@ export class TopicsService {
     private readonly acl: AclService,
     private readonly signal: PublishSignal,
     private readonly usage: UsageCounter,
+    private readonly traffic: TrafficCounter,
   ) {}
 
   async list(caller: Caller, project: ProjectRecord, page: PageQuery): Promise<TopicPageDto> {
@@ -88,8 +90,12 @@ export class TopicsService {
       const appended = await this.log.append(topic.logId, messages);
       if (appended.length > 0) {
         this.signal.published(topic.logId);
-        // spec 4.1 side effect: the topic's UTC-day counter, rolled up in memory (no extra write here).
-        this.usage.recordPublish(project.uuid, topic.name, appended.length, dataBytes(messages), this.clock.now());
+        // spec 4.1 side effects: the topic's UTC-day counter and its totals and rate, rolled up in memory (no extra
+        // write here).
+        const now = this.clock.now();
+        const bytes = dataBytes(messages);
+        this.usage.recordPublish(project.uuid, topic.name, appended.length, bytes, now);
+        this.traffic.recordPublish(topic, appended.length, bytes, now);
       }
       return { messageIds: appended.map((a) => String(a.offset)) };
     } catch (err) {

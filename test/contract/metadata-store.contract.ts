@@ -4,8 +4,10 @@ import { after, before, describe, it } from 'node:test';
 import type { Page, PageQuery } from '../../src/common/pagination.js';
 import type { MetadataStore, NewCursor } from '../../src/storage/ports/metadata-store.repository.js';
 import type {
+  CountedKind,
   DailyCount,
   ProjectRecord,
+  ResourceCount,
   PushConfigRecord,
   RegistrationRecord,
   SubscriptionRecord,
@@ -754,6 +756,155 @@ export function metadataStoreContract(backend: string, open: OpenHarness<Metadat
         assert.deepEqual(await store.messageTotals(window), [{ projectUuid: kept.uuid, messages: 2, bytes: 20 }]);
         await store.addDailyCounts(batch(count(doomed.uuid, 't', '2024-04-03', 1)));
         assert.deepEqual(await store.dailyCounts(window), [count(kept.uuid, 't', '2024-04-03', 2)], 'late increments are dropped');
+      });
+    });
+
+    describe('resource counters', () => {
+      const W1 = new Date('2024-03-01T10:00:00.000Z');
+      const W2 = new Date('2024-03-01T10:00:10.000Z');
+      const W3 = new Date('2024-03-01T10:00:20.000Z');
+      const ZERO = { messages: 0, bytes: 0, lastAt: null, rateWindow: null };
+      const topicCount = (t: TopicRecord, windowStart: Date, messages: number, lastAt: Date, bytes = messages * 10): ResourceCount => ({
+        kind: 'topic',
+        projectUuid: t.projectUuid,
+        name: t.name,
+        incarnation: t.logId,
+        windowStart,
+        messages,
+        bytes,
+        lastAt,
+      });
+      const subCount = (s: SubscriptionRecord, windowStart: Date, messages: number, lastAt: Date): ResourceCount => ({
+        kind: 'subscription',
+        projectUuid: s.projectUuid,
+        name: s.name,
+        incarnation: String(s.createdOn.getTime()),
+        windowStart,
+        messages,
+        bytes: messages * 3,
+        lastAt,
+      });
+      const batch = (...counts: ResourceCount[]) => ({ id: randomUUID(), counts });
+      const at = (window: Date, seconds: number): Date => new Date(window.getTime() + seconds * 1000);
+      const countersOf = (kind: CountedKind, r: { projectUuid: string; name: string }, incarnation: string) =>
+        store.resourceCounters(kind, r.projectUuid, r.name, incarnation);
+
+      it('zeros before anything was counted', async () => {
+        const p = await newProject();
+        const t = await newTopic(p.uuid);
+        assert.deepEqual(await countersOf('topic', t, t.logId), ZERO);
+      });
+
+      it('adds totals, keeps the latest time, and keeps the newest rate window (same window adds up, older ones do not move it)', async () => {
+        const p = await newProject();
+        const t = await newTopic(p.uuid);
+        await store.addResourceCounts(batch(topicCount(t, W1, 2, at(W1, 3))));
+        assert.deepEqual(await countersOf('topic', t, t.logId), {
+          messages: 2,
+          bytes: 20,
+          lastAt: at(W1, 3),
+          rateWindow: { start: W1, messages: 2 },
+        });
+        await store.addResourceCounts(batch(topicCount(t, W2, 4, at(W2, 1)), topicCount(t, W2, 1, at(W2, 0.5))));
+        await store.addResourceCounts(batch(topicCount(t, W1, 5, at(W1, 9))));
+        assert.deepEqual(await countersOf('topic', t, t.logId), {
+          messages: 12,
+          bytes: 120,
+          lastAt: at(W2, 1),
+          rateWindow: { start: W2, messages: 5 },
+        });
+        await store.addResourceCounts(batch(topicCount(t, W3, 7, at(W3, 2))));
+        assert.deepEqual((await countersOf('topic', t, t.logId)).rateWindow, { start: W3, messages: 7 });
+      });
+
+      it('applies a batch id once', async () => {
+        const p = await newProject();
+        const t = await newTopic(p.uuid);
+        const s = await newSubscription(p.uuid, t.name);
+        const once = batch(topicCount(t, W1, 2, at(W1, 1)), subCount(s, W1, 3, at(W1, 2)));
+        await store.addResourceCounts(once);
+        await store.addResourceCounts(once);
+        await store.addResourceCounts({ ...once });
+        assert.deepEqual(await countersOf('topic', t, t.logId), { messages: 2, bytes: 20, lastAt: at(W1, 1), rateWindow: { start: W1, messages: 2 } });
+        assert.deepEqual(await countersOf('subscription', s, String(s.createdOn.getTime())), {
+          messages: 3,
+          bytes: 9,
+          lastAt: at(W1, 2),
+          rateWindow: { start: W1, messages: 3 },
+        });
+      });
+
+      it('keeps topics and subscriptions of the same name apart', async () => {
+        const p = await newProject();
+        const t = await newTopic(p.uuid, { name: 'same' });
+        const s = await newSubscription(p.uuid, t.name, { name: 'same' });
+        await store.addResourceCounts(batch(topicCount(t, W1, 1, W1), subCount(s, W1, 6, W1)));
+        assert.equal((await countersOf('topic', t, t.logId)).messages, 1);
+        assert.equal((await countersOf('subscription', s, String(s.createdOn.getTime()))).messages, 6);
+      });
+
+      it('drops increments of a resource that does not exist or is another incarnation, and applies the rest', async () => {
+        const p = await newProject();
+        const t = await newTopic(p.uuid);
+        const s = await newSubscription(p.uuid, t.name);
+        const ghostTopic = topic(p.uuid);
+        const otherIncarnation = { ...t, logId: randomUUID() };
+        const laterSub = { ...s, createdOn: T1 };
+        await store.addResourceCounts(
+          batch(
+            topicCount(ghostTopic, W1, 9, W1),
+            topicCount(otherIncarnation, W1, 9, W1),
+            subCount(laterSub, W1, 9, W1),
+            topicCount(t, W1, 1, W1),
+          ),
+        );
+        assert.deepEqual(await countersOf('topic', ghostTopic, ghostTopic.logId), ZERO);
+        assert.deepEqual(await countersOf('topic', t, otherIncarnation.logId), ZERO);
+        assert.deepEqual(await countersOf('subscription', s, String(T1.getTime())), ZERO);
+        assert.equal((await countersOf('topic', t, t.logId)).messages, 1);
+      });
+
+      it('deleting a topic, a subscription or a project removes their counters; a re-created topic starts at zero', async () => {
+        const p = await newProject();
+        const t = await newTopic(p.uuid);
+        const s = await newSubscription(p.uuid, t.name);
+        const q = await newProject();
+        const qt = await newTopic(q.uuid);
+        await store.addResourceCounts(batch(topicCount(t, W1, 1, W1), subCount(s, W1, 2, W1), topicCount(qt, W1, 3, W1)));
+
+        assert.equal(await store.deleteTopic(p.uuid, t.name), true);
+        assert.deepEqual(await countersOf('topic', t, t.logId), ZERO);
+        const again = await newTopic(p.uuid, { name: t.name });
+        assert.deepEqual(await countersOf('topic', again, again.logId), ZERO);
+        await store.addResourceCounts(batch(topicCount(t, W2, 5, W2)));
+        assert.deepEqual(await countersOf('topic', again, again.logId), ZERO, 'late increments of the old topic are dropped');
+        assert.deepEqual(await countersOf('topic', t, t.logId), ZERO);
+
+        assert.equal((await countersOf('subscription', s, String(s.createdOn.getTime()))).messages, 2, 'the subscription outlives its topic');
+        assert.equal(await store.deleteSubscription(p.uuid, s.name), true);
+        assert.deepEqual(await countersOf('subscription', s, String(s.createdOn.getTime())), ZERO);
+
+        assert.equal(await store.deleteProject(q.uuid), true);
+        assert.deepEqual(await countersOf('topic', qt, qt.logId), ZERO);
+      });
+
+      it('an empty batch changes nothing', async () => {
+        await store.addResourceCounts(batch());
+      });
+    });
+
+    describe('node samples', () => {
+      it('keeps one sample per host, the latest, and lists them by host', async () => {
+        const a = name('node-b');
+        const b = name('node-a');
+        await store.putNodeSample({ host: a, cpu: 1.5, memory: 20.1, sampledAt: T0 });
+        await store.putNodeSample({ host: b, cpu: 0, memory: 3, sampledAt: T0 });
+        await store.putNodeSample({ host: a, cpu: 12.3, memory: 21, sampledAt: T1 });
+        const mine = (await store.nodeSamples()).filter((s) => s.host === a || s.host === b);
+        assert.deepEqual(mine, [
+          { host: b, cpu: 0, memory: 3, sampledAt: T0 },
+          { host: a, cpu: 12.3, memory: 21, sampledAt: T1 },
+        ]);
       });
     });
 

@@ -46,6 +46,17 @@ export const ROLE_MATRIX: readonly MatrixRow[] = [
   { method: 'PUT', path: '/v1/projects/{project}', action: 'projects:update', roles: [SA, PA] },
   { method: 'DELETE', path: '/v1/projects/{project}', action: 'projects:delete', roles: [SA, PA] },
 
+  {
+    method: 'GET',
+    path: '/v1/projects/{project}:metrics',
+    action: 'projects:metrics',
+    roles: [SA, PA],
+  },
+
+  // metrics (no {project}: the listed project_admin never counts, spec 2.3 Y*)
+  { method: 'GET', path: '/v1/metrics', action: 'ams:metrics', roles: [SA, PA, 'metrics_viewer'] },
+  { method: 'GET', path: '/v1/metrics/va_metrics', action: 'ams:vaMetrics', roles: [SA, PA, 'metrics_viewer'] },
+
   // project members
   { method: 'GET', path: '/v1/projects/{project}/members', action: 'projects:listUsers', roles: [SA, PA] },
   { method: 'GET', path: '/v1/projects/{project}/members/{user}', action: 'projects:showUser', roles: [SA, PA] },
@@ -80,6 +91,12 @@ export const ROLE_MATRIX: readonly MatrixRow[] = [
   { method: 'GET', path: '/v1/projects/{project}/topics/{topic}', action: 'topics:show', roles: [SA, PA, PUB] },
   { method: 'DELETE', path: '/v1/projects/{project}/topics/{topic}', action: 'topics:delete', roles: [SA, PA] },
   { method: 'POST', path: '/v1/projects/{project}/topics/{topic}:publish', action: 'topics:publish', roles: [SA, PA, PUB] },
+  {
+    method: 'GET',
+    path: '/v1/projects/{project}/topics/{topic}:metrics',
+    action: 'topics:metrics',
+    roles: [SA, PA, PUB],
+  },
   { method: 'GET', path: '/v1/projects/{project}/topics/{topic}:acl', action: 'topics:acl', roles: [SA, PA] },
   { method: 'POST', path: '/v1/projects/{project}/topics/{topic}:modifyAcl', action: 'topics:modifyAcl', roles: [SA, PA] },
   {
@@ -132,6 +149,12 @@ export const ROLE_MATRIX: readonly MatrixRow[] = [
     path: '/v1/projects/{project}/subscriptions/{subscription}:modifyPushConfig',
     action: 'subscriptions:modifyPushConfig',
     roles: [SA, PA],
+  },
+  {
+    method: 'GET',
+    path: '/v1/projects/{project}/subscriptions/{subscription}:metrics',
+    action: 'subscriptions:metrics',
+    roles: [SA, PA, CON],
   },
   {
     method: 'GET',

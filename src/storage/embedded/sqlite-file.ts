@@ -9,8 +9,10 @@ import type { AmsConfig } from '../../config/config.js';
  * Documents as JSON columns where MongoDB will keep sub-documents (memberships, ACLs, push config), so that both
  * backends hold the same shape. Leases sit in their own table from the start: individual ack mode needs no migration.
  * Daily counters are one row per (project, topic, UTC day); `daily_count_batches` remembers the ids of the last
- * roll-up batches applied, which makes a retried batch a no-op (MetadataStore.addDailyCounts). `job_leases` holds the
- * leases of work that runs once across processes (JobLeaseStore).
+ * roll-up batches applied, which makes a retried batch a no-op (MetadataStore.addDailyCounts); resource counters
+ * (one row per topic or subscription incarnation) and `resource_count_batches` work the same way. `job_leases` holds
+ * the leases of work that runs once across processes (JobLeaseStore). Tables added later are created by
+ * `CREATE TABLE IF NOT EXISTS` when an older data directory is opened.
  */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -110,6 +112,28 @@ CREATE TABLE IF NOT EXISTS job_leases (
   holder TEXT NOT NULL,
   expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS resource_counters (
+  kind TEXT NOT NULL,
+  project_uuid TEXT NOT NULL,
+  name TEXT NOT NULL,
+  incarnation TEXT NOT NULL,
+  messages INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  last_at INTEGER NOT NULL,
+  rate_start INTEGER NOT NULL,
+  rate_messages INTEGER NOT NULL,
+  PRIMARY KEY (kind, project_uuid, name, incarnation)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS resource_count_batches (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  batch_id TEXT NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS node_samples (
+  host TEXT PRIMARY KEY,
+  cpu REAL NOT NULL,
+  memory REAL NOT NULL,
+  sampled_at INTEGER NOT NULL
+);
 `;
 
 /**

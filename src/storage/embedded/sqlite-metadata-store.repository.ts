@@ -18,15 +18,19 @@ import type {
 } from '../ports/metadata-store.repository.js';
 import type {
   AckMode,
+  CountedKind,
   CreatedCounts,
   DailyCount,
   DailyCountBatch,
   Membership,
+  NodeSampleRecord,
   ProjectMessageTotal,
   ProjectRecord,
   PushConfigRecord,
   RegistrationRecord,
   RegistrationStatus,
+  ResourceCountBatch,
+  ResourceCounters,
   ServiceRole,
   SubscriptionRecord,
   TopicRecord,
@@ -227,6 +231,7 @@ export class SqliteMetadataStore implements MetadataStore {
       this.sql('DELETE FROM subscriptions WHERE project_uuid = ?').run(uuid);
       this.sql('DELETE FROM leases WHERE project_uuid = ?').run(uuid);
       this.sql('DELETE FROM daily_counts WHERE project_uuid = ?').run(uuid);
+      this.sql('DELETE FROM resource_counters WHERE project_uuid = ?').run(uuid);
       const members = this.sql(`SELECT uuid, projects FROM users WHERE ${MEMBER_OF}`)
         .all(uuid) as { uuid: string; projects: string }[];
       const update = this.sql('UPDATE users SET projects = ? WHERE uuid = ?');
@@ -321,7 +326,10 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async deleteTopic(projectUuid: string, name: string): Promise<boolean> {
-    return this.sql('DELETE FROM topics WHERE project_uuid = ? AND name = ?').run(projectUuid, name).changes === 1;
+    return this.db.transaction(() => {
+      this.sql("DELETE FROM resource_counters WHERE kind = 'topic' AND project_uuid = ? AND name = ?").run(projectUuid, name);
+      return this.sql('DELETE FROM topics WHERE project_uuid = ? AND name = ?').run(projectUuid, name).changes === 1;
+    })();
   }
 
   // ---- subscriptions --------------------------------------------------------------------------------------------
@@ -383,6 +391,10 @@ export class SqliteMetadataStore implements MetadataStore {
   async deleteSubscription(projectUuid: string, name: string): Promise<boolean> {
     return this.db.transaction(() => {
       this.sql('DELETE FROM leases WHERE project_uuid = ? AND subscription = ?').run(projectUuid, name);
+      this.sql("DELETE FROM resource_counters WHERE kind = 'subscription' AND project_uuid = ? AND name = ?").run(
+        projectUuid,
+        name,
+      );
       return (
         this.sql('DELETE FROM subscriptions WHERE project_uuid = ? AND name = ?').run(projectUuid, name).changes === 1
       );
@@ -530,6 +542,64 @@ export class SqliteMetadataStore implements MetadataStore {
     };
   }
 
+  // ---- resource counters and node samples -----------------------------------------------------------------------
+
+  async addResourceCounts(batch: ResourceCountBatch): Promise<void> {
+    this.db.transaction(() => {
+      const seen = this.sql(
+        'INSERT INTO resource_count_batches (batch_id) VALUES (?) ON CONFLICT (batch_id) DO NOTHING',
+      ).run(batch.id);
+      if (seen.changes === 0) return;
+      for (const c of batch.counts) {
+        this.sql(ADD_RESOURCE_COUNT[c.kind]).run(
+          c.kind,
+          c.projectUuid,
+          c.name,
+          c.incarnation,
+          c.messages,
+          c.bytes,
+          c.lastAt.getTime(),
+          c.windowStart.getTime(),
+          c.messages,
+          c.projectUuid,
+          c.name,
+          c.kind === 'topic' ? c.incarnation : Number(c.incarnation),
+        );
+      }
+      this.sql('DELETE FROM resource_count_batches WHERE seq <= ?').run(Number(seen.lastInsertRowid) - KEPT_BATCH_IDS);
+    })();
+  }
+
+  async resourceCounters(kind: CountedKind, projectUuid: string, name: string, incarnation: string): Promise<ResourceCounters> {
+    const row = this.sql(
+      'SELECT * FROM resource_counters WHERE kind = ? AND project_uuid = ? AND name = ? AND incarnation = ?',
+    ).get(kind, projectUuid, name, incarnation) as Row | undefined;
+    if (row === undefined) return { messages: 0, bytes: 0, lastAt: null, rateWindow: null };
+    return {
+      messages: row.messages as number,
+      bytes: row.bytes as number,
+      lastAt: toDate(row.last_at),
+      rateWindow: { start: toDate(row.rate_start), messages: row.rate_messages as number },
+    };
+  }
+
+  async putNodeSample(sample: NodeSampleRecord): Promise<void> {
+    this.sql(
+      `INSERT INTO node_samples (host, cpu, memory, sampled_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (host) DO UPDATE SET cpu = excluded.cpu, memory = excluded.memory, sampled_at = excluded.sampled_at`,
+    ).run(sample.host, sample.cpu, sample.memory, sample.sampledAt.getTime());
+  }
+
+  async nodeSamples(): Promise<NodeSampleRecord[]> {
+    const rows = this.sql('SELECT * FROM node_samples ORDER BY host').all() as Row[];
+    return rows.map((row) => ({
+      host: row.host as string,
+      cpu: row.cpu as number,
+      memory: row.memory as number,
+      sampledAt: toDate(row.sampled_at),
+    }));
+  }
+
   // ---- helpers --------------------------------------------------------------------------------------------------
 
   private one<T>(sql: string, params: unknown[], map: (row: Row) => T): T | null {
@@ -597,6 +667,28 @@ export class SqliteMetadataStore implements MetadataStore {
 }
 
 const KEPT_BATCH_IDS = 10_000;
+
+/**
+ * Adds one increment to a resource incarnation's counters, only while that incarnation exists (a topic by its log id,
+ * a subscription by its creation time). SET expressions all read the old row, so the rate window is decided on it.
+ */
+const resourceCountUpsert = (exists: string): string => `
+  INSERT INTO resource_counters (kind, project_uuid, name, incarnation, messages, bytes, last_at, rate_start, rate_messages)
+    SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (${exists})
+  ON CONFLICT (kind, project_uuid, name, incarnation) DO UPDATE SET
+    messages = messages + excluded.messages,
+    bytes = bytes + excluded.bytes,
+    last_at = max(last_at, excluded.last_at),
+    rate_messages = CASE
+      WHEN excluded.rate_start = rate_start THEN rate_messages + excluded.rate_messages
+      WHEN excluded.rate_start > rate_start THEN excluded.rate_messages
+      ELSE rate_messages END,
+    rate_start = max(rate_start, excluded.rate_start)`;
+
+const ADD_RESOURCE_COUNT: Record<CountedKind, string> = {
+  topic: resourceCountUpsert('SELECT 1 FROM topics WHERE project_uuid = ? AND name = ? AND log_id = ?'),
+  subscription: resourceCountUpsert('SELECT 1 FROM subscriptions WHERE project_uuid = ? AND name = ? AND created_on = ?'),
+};
 
 /** WHERE clause of a daily-counter filter; the SQL text depends only on which filter fields are set (cached). */
 function dailyWhere(filter: DailyCountFilter, withTopic: boolean): [string, unknown[]] {

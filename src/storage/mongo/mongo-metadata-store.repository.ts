@@ -26,15 +26,20 @@ import type {
 } from '../ports/metadata-store.repository.js';
 import type {
   AckMode,
+  CountedKind,
   CreatedCounts,
   DailyCount,
   DailyCountBatch,
   ProjectMessageTotal,
   Membership,
+  NodeSampleRecord,
   ProjectRecord,
   PushConfigRecord,
   RegistrationRecord,
   RegistrationStatus,
+  ResourceCount,
+  ResourceCountBatch,
+  ResourceCounters,
   ServiceRole,
   SubscriptionRecord,
   TopicRecord,
@@ -44,10 +49,14 @@ import { StoreUnavailableError } from '../ports/store-errors.js';
 import {
   DAILY_COUNT,
   DailyCountSchema,
+  NODE_SAMPLE,
+  NodeSampleSchema,
   PROJECT,
   ProjectSchema,
   REGISTRATION,
   RegistrationSchema,
+  RESOURCE_COUNTER,
+  ResourceCounterSchema,
   SUBSCRIPTION,
   SubscriptionSchema,
   TOPIC,
@@ -186,6 +195,8 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
     @InjectModel(SUBSCRIPTION) private readonly subscriptions: Model<Doc>,
     @InjectModel(DAILY_COUNT) private readonly dailyCounters: Model<Doc>,
     @InjectModel(REGISTRATION) private readonly registrations: Model<Doc>,
+    @InjectModel(RESOURCE_COUNTER) private readonly trafficCounters: Model<Doc>,
+    @InjectModel(NODE_SAMPLE) private readonly nodes: Model<Doc>,
   ) {}
 
   /** The store on a connection made outside Nest (the contract suite). */
@@ -199,13 +210,24 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
       model(SUBSCRIPTION, SubscriptionSchema),
       model(DAILY_COUNT, DailyCountSchema),
       model(REGISTRATION, RegistrationSchema),
+      model(RESOURCE_COUNTER, ResourceCounterSchema),
+      model(NODE_SAMPLE, NodeSampleSchema),
     );
   }
 
   /** Unique indexes must exist before the first insert relies on them, so start-up waits for them. */
   async onModuleInit(): Promise<void> {
     await this.run(async () => {
-      const models = [this.projects, this.users, this.topics, this.subscriptions, this.dailyCounters, this.registrations];
+      const models = [
+        this.projects,
+        this.users,
+        this.topics,
+        this.subscriptions,
+        this.dailyCounters,
+        this.trafficCounters,
+        this.nodes,
+        this.registrations,
+      ];
       for (const model of models) await model.createIndexes();
     });
   }
@@ -246,6 +268,7 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
       await this.topics.deleteMany({ projectUuid: uuid });
       await this.subscriptions.deleteMany({ projectUuid: uuid });
       await this.dailyCounters.deleteMany({ projectUuid: uuid });
+      await this.trafficCounters.deleteMany({ projectUuid: uuid });
       await this.users.updateMany({ 'projects.projectUuid': uuid }, { $pull: { projects: { projectUuid: uuid } } });
       return (await this.projects.deleteOne({ uuid })).deletedCount === 1;
     });
@@ -314,7 +337,11 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
   }
 
   deleteTopic(projectUuid: string, name: string): Promise<boolean> {
-    return this.run(async () => (await this.topics.deleteOne({ projectUuid, name })).deletedCount === 1);
+    return this.run(async () => {
+      const deleted = (await this.topics.deleteOne({ projectUuid, name })).deletedCount === 1;
+      await this.trafficCounters.deleteMany({ kind: 'topic', projectUuid, name });
+      return deleted;
+    });
   }
 
   // ---- subscriptions --------------------------------------------------------------------------------------------
@@ -350,7 +377,11 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
   }
 
   deleteSubscription(projectUuid: string, name: string): Promise<boolean> {
-    return this.run(async () => (await this.subscriptions.deleteOne({ projectUuid, name })).deletedCount === 1);
+    return this.run(async () => {
+      const deleted = (await this.subscriptions.deleteOne({ projectUuid, name })).deletedCount === 1;
+      await this.trafficCounters.deleteMany({ kind: 'subscription', projectUuid, name });
+      return deleted;
+    });
   }
 
   /** One conditional update on the subscription document: applies only while the version is the expected one. */
@@ -459,6 +490,99 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
       ]);
       return { topics, subscriptions, users };
     });
+  }
+
+  // ---- resource counters and node samples -----------------------------------------------------------------------
+
+  addResourceCounts(batch: ResourceCountBatch): Promise<void> {
+    return this.run(async () => {
+      // A batch may hold several increments of one counter (two rate windows), so each carries its own mark.
+      for (const [i, count] of batch.counts.entries()) {
+        if (await this.incarnationExists(count)) await this.addResourceCount(`${batch.id}/${i}`, count);
+      }
+    });
+  }
+
+  async resourceCounters(kind: CountedKind, projectUuid: string, name: string, incarnation: string): Promise<ResourceCounters> {
+    const doc = await this.run(async () => (await this.trafficCounters.findOne({ kind, projectUuid, name, incarnation }).lean()) as Doc | null);
+    if (doc === null) return { messages: 0, bytes: 0, lastAt: null, rateWindow: null };
+    return {
+      messages: doc.messages,
+      bytes: doc.bytes,
+      lastAt: doc.lastAt,
+      rateWindow: { start: doc.rateStart, messages: doc.rateMessages },
+    };
+  }
+
+  putNodeSample(sample: NodeSampleRecord): Promise<void> {
+    return this.run(async () => {
+      await this.nodes.updateOne({ host: sample.host }, { $set: { ...sample } }, { upsert: true });
+    });
+  }
+
+  nodeSamples(): Promise<NodeSampleRecord[]> {
+    return this.run(async () => {
+      const docs = (await this.nodes.find({}).sort({ host: 1 }).lean()) as Doc[];
+      return docs.map((d) => ({ host: d.host, cpu: d.cpu, memory: d.memory, sampledAt: d.sampledAt }));
+    });
+  }
+
+  /**
+   * Whether the counted topic (by log id) or subscription (by creation time) still exists. Checked before the write,
+   * not with it: a deletion in between leaves a counter of a dead incarnation, which no read asks for and the next
+   * deletion of that name or of the project removes.
+   */
+  private async incarnationExists(count: ResourceCount): Promise<boolean> {
+    const { projectUuid, name } = count;
+    if (count.kind === 'topic') return (await this.topics.exists({ projectUuid, name, logId: count.incarnation })) !== null;
+    const createdOn = new Date(Number(count.incarnation));
+    return (await this.subscriptions.exists({ projectUuid, name, createdOn })) !== null;
+  }
+
+  /**
+   * One increment, as single-document conditional updates (no transactions): the rate window of the stored counter is
+   * the same as the increment's, older, or newer, and exactly one of the three updates matches unless the increment's
+   * mark (batch id and position) was applied already or the counter does not exist yet. Then an insert creates it; a
+   * duplicate key means another writer created it (or this increment applied): look again.
+   */
+  private async addResourceCount(mark: string, c: ResourceCount): Promise<void> {
+    const key = { kind: c.kind, projectUuid: c.projectUuid, name: c.name, incarnation: c.incarnation };
+    const fresh = { ...key, batches: { $ne: mark } };
+    const common = {
+      $inc: { messages: c.messages, bytes: c.bytes },
+      $max: { lastAt: c.lastAt },
+      $push: { batches: { $each: [mark], $slice: -RECENT_BATCHES } },
+    };
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const sameWindow = await this.trafficCounters.updateOne(
+        { ...fresh, rateStart: c.windowStart },
+        { ...common, $inc: { ...common.$inc, rateMessages: c.messages } },
+      );
+      if (sameWindow.matchedCount === 1) return;
+      const newerWindow = await this.trafficCounters.updateOne(
+        { ...fresh, rateStart: { $lt: c.windowStart } },
+        { ...common, $set: { rateStart: c.windowStart, rateMessages: c.messages } },
+      );
+      if (newerWindow.matchedCount === 1) return;
+      const olderWindow = await this.trafficCounters.updateOne({ ...fresh, rateStart: { $gt: c.windowStart } }, common);
+      if (olderWindow.matchedCount === 1) return;
+      if ((await this.trafficCounters.exists({ ...key, batches: mark })) !== null) return;
+      try {
+        await this.trafficCounters.create({
+          ...key,
+          messages: c.messages,
+          bytes: c.bytes,
+          lastAt: c.lastAt,
+          rateStart: c.windowStart,
+          rateMessages: c.messages,
+          batches: [mark],
+        });
+        return;
+      } catch (err) {
+        if (!isDuplicate(err)) throw err;
+      }
+    }
+    throw new Error(`resource counter ${c.kind} ${c.name}: too many concurrent changes`);
   }
 
   // ---- helpers --------------------------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ export const USER = 'User';
 export const TOPIC = 'Topic';
 export const SUBSCRIPTION = 'Subscription';
 export const DAILY_COUNT = 'DailyCount';
+export const RESOURCE_COUNTER = 'ResourceCounter';
+export const NODE_SAMPLE = 'NodeSample';
 
 const options = { versionKey: false, strict: true, minimize: false } as const;
 
@@ -130,3 +132,35 @@ export const RegistrationSchema = new Schema(
 RegistrationSchema.index({ uuid: 1 }, { unique: true });
 RegistrationSchema.index({ status: 1 });
 RegistrationSchema.index({ activationToken: 1 });
+/**
+ * Counters of one topic or subscription incarnation (spec 3.8): totals, last message time and the latest rate window
+ * with its messages. `batches` makes roll-ups idempotent, as on daily counters.
+ */
+export const ResourceCounterSchema = new Schema(
+  {
+    kind: { type: String, required: true },
+    projectUuid: { type: String, required: true },
+    name: { type: String, required: true },
+    incarnation: { type: String, required: true },
+    messages: { type: Number, default: 0 },
+    bytes: { type: Number, default: 0 },
+    lastAt: { type: Date, required: true },
+    rateStart: { type: Date, required: true },
+    rateMessages: { type: Number, default: 0 },
+    batches: { type: [String], default: [] },
+  },
+  { ...options, collection: 'resource_counters' },
+);
+ResourceCounterSchema.index({ kind: 1, projectUuid: 1, name: 1, incarnation: 1 }, { unique: true });
+
+/** The latest CPU and memory sample of each API node: one document per host (spec 5.2). */
+export const NodeSampleSchema = new Schema(
+  {
+    host: { type: String, required: true },
+    cpu: { type: Number, required: true },
+    memory: { type: Number, required: true },
+    sampledAt: { type: Date, required: true },
+  },
+  { ...options, collection: 'node_samples' },
+);
+NodeSampleSchema.index({ host: 1 }, { unique: true });

@@ -1,15 +1,19 @@
 import type { Page, PageQuery } from '../../common/pagination.js';
 import type {
   CreatedCounts,
+  CountedKind,
   CursorState,
   DailyCount,
   DailyCountBatch,
   Membership,
+  NodeSampleRecord,
   ProjectRecord,
   ProjectMessageTotal,
   PushConfigRecord,
   RegistrationRecord,
   RegistrationStatus,
+  ResourceCountBatch,
+  ResourceCounters,
   ServiceRole,
   SubscriptionRecord,
   TopicRecord,
@@ -90,7 +94,9 @@ export interface MetadataStore {
   /** In creation order (spec 3.1: store order). */
   listProjects(): Promise<ProjectRecord[]>;
   updateProject(uuid: string, patch: ProjectPatch): Promise<UpdateOutcome<ProjectRecord>>;
-  /** Removes the project with its topics, subscriptions, daily counters and every user's membership in it. */
+  /**
+   * Removes the project with its topics, subscriptions, daily and resource counters and every user's membership in it.
+   */
   deleteProject(uuid: string): Promise<boolean>;
 
   createUser(user: UserRecord): Promise<boolean>;
@@ -107,6 +113,7 @@ export interface MetadataStore {
   topic(projectUuid: string, name: string): Promise<TopicRecord | null>;
   listTopics(projectUuid: string, filter: TopicFilter, page: PageQuery): Promise<Page<TopicRecord> | null>;
   updateTopic(projectUuid: string, name: string, patch: TopicPatch): Promise<TopicRecord | null>;
+  /** Removes the topic with its resource counters (its daily counters stay: they are the project's history). */
   deleteTopic(projectUuid: string, name: string): Promise<boolean>;
 
   createSubscription(subscription: SubscriptionRecord): Promise<boolean>;
@@ -117,6 +124,7 @@ export interface MetadataStore {
     page: PageQuery,
   ): Promise<Page<SubscriptionRecord> | null>;
   updateSubscription(projectUuid: string, name: string, patch: SubscriptionPatch): Promise<SubscriptionRecord | null>;
+  /** Removes the subscription with its leases and resource counters. */
   deleteSubscription(projectUuid: string, name: string): Promise<boolean>;
   /** Applies only while the stored cursor still has `expectedVersion`; says whether it applied. */
   compareAndSetCursor(projectUuid: string, name: string, expectedVersion: number, next: NewCursor): Promise<boolean>;
@@ -162,4 +170,24 @@ export interface MetadataStore {
    * have a creation time within [from, to], both ends included. Deleted resources are not counted.
    */
   countCreated(projectUuid: string, from: Date, to: Date): Promise<CreatedCounts>;
+
+  // ---- resource counters of topics and subscriptions (spec 3.8) ---------------------------------------------------
+
+  /**
+   * Applies every increment of the batch to the counters of its resource incarnation: totals add up, `lastAt` keeps
+   * the latest, and the rate window moves to the newest `windowStart` seen (messages of the same window add up, an
+   * older window leaves it alone). Idempotent per `batch.id` like addDailyCounts. Increments of a resource
+   * incarnation that does not exist (deleted, or re-created since) are dropped. Rejects when the write may not have
+   * happened; the caller retries the same batch.
+   */
+  addResourceCounts(batch: ResourceCountBatch): Promise<void>;
+  /** The counters of one resource incarnation; zeros and nulls when nothing was counted. */
+  resourceCounters(kind: CountedKind, projectUuid: string, name: string, incarnation: string): Promise<ResourceCounters>;
+
+  // ---- API nodes (spec 3.8 `GET /metrics`) ------------------------------------------------------------------------
+
+  /** Replaces the node's sample (one per host, spec 5.2). */
+  putNodeSample(sample: NodeSampleRecord): Promise<void>;
+  /** Every node's latest sample, by host name. */
+  nodeSamples(): Promise<NodeSampleRecord[]>;
 }

@@ -187,3 +187,47 @@ export interface RegistrationRecord {
   readonly modifiedBy: string | null;
   readonly modifiedAt: Date | null;
 }
+
+/** What the resource counters of spec 3.8 count: publishes to a topic, or messages returned by pulls of a subscription. */
+export type CountedKind = 'topic' | 'subscription';
+
+/**
+ * The traffic of one topic or subscription within one rate window, rolled up in memory. `incarnation` tells a
+ * resource from an earlier one of the same name: a topic's `logId`, a subscription's creation time (epoch ms, decimal).
+ * `windowStart` is the start of the fixed rate window the traffic fell in; `lastAt` the time of its last message.
+ */
+export interface ResourceCount {
+  readonly kind: CountedKind;
+  readonly projectUuid: string;
+  readonly name: string;
+  readonly incarnation: string;
+  readonly windowStart: Date;
+  readonly messages: number;
+  readonly bytes: number;
+  readonly lastAt: Date;
+}
+
+/** Increments of resource counters written together; `id` makes the write idempotent (as DailyCountBatch). */
+export interface ResourceCountBatch {
+  readonly id: string;
+  readonly counts: readonly ResourceCount[];
+}
+
+/**
+ * The counters of one topic or subscription: totals, the time of the last message, and the latest rate window that saw
+ * traffic with the messages counted in it (null until the first roll-up).
+ */
+export interface ResourceCounters {
+  readonly messages: number;
+  readonly bytes: number;
+  readonly lastAt: Date | null;
+  readonly rateWindow: { readonly start: Date; readonly messages: number } | null;
+}
+
+/** The latest CPU and memory sample of one API node (spec 3.8 `ams_node`), one per host name. */
+export interface NodeSampleRecord {
+  readonly host: string;
+  readonly cpu: number;
+  readonly memory: number;
+  readonly sampledAt: Date;
+}
