@@ -3,7 +3,31 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AmsConfig } from '../../config/config.js';
 
-const SCHEMA_VERSION = 1;
+/**
+ * Steps from one schema version to the next, applied in order to a database of an older version (each in its own
+ * transaction, together with the new version number). `SCHEMA` below is version 1; a new table or column is a new
+ * step here, never an edit of SCHEMA, so databases made by earlier builds get it too.
+ */
+const MIGRATIONS: readonly { readonly version: number; readonly sql: string }[] = [
+  {
+    // Message schemas (spec 3.7); topics point at them by uuid.
+    version: 2,
+    sql: `
+CREATE TABLE IF NOT EXISTS schemas (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  uuid TEXT NOT NULL UNIQUE,
+  project_uuid TEXT NOT NULL,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  document TEXT NOT NULL,
+  UNIQUE (project_uuid, name)
+);
+CREATE INDEX IF NOT EXISTS topics_by_schema ON topics (schema_uuid);
+`,
+  },
+];
+
+const SCHEMA_VERSION = MIGRATIONS.length === 0 ? 1 : MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /**
  * Messages are rowid rows with an (log, offset) index rather than a WITHOUT ROWID table: rows of a kilobyte and more
@@ -131,10 +155,17 @@ export class SqliteFile {
     const row = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
       | { value: string }
       | undefined;
-    if (row === undefined) {
-      this.db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
-    } else if (Number(row.value) > SCHEMA_VERSION) {
-      throw new Error(`data directory holds schema version ${row.value}; this build knows ${SCHEMA_VERSION}`);
+    if (row === undefined) this.db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', '1')").run();
+    const current = row === undefined ? 1 : Number(row.value);
+    if (current > SCHEMA_VERSION) {
+      throw new Error(`data directory holds schema version ${current}; this build knows ${SCHEMA_VERSION}`);
+    }
+    const setVersion = this.db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'");
+    for (const step of MIGRATIONS.filter((m) => m.version > current)) {
+      this.db.transaction(() => {
+        this.db.exec(step.sql);
+        setVersion.run(String(step.version));
+      })();
     }
   }
 

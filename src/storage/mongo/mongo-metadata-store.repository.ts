@@ -14,6 +14,7 @@ import type {
   MetadataStore,
   NewCursor,
   ProjectPatch,
+  SchemaPatch,
   SubscriptionFilter,
   SubscriptionPatch,
   TopicFilter,
@@ -31,6 +32,7 @@ import type {
   Membership,
   ProjectRecord,
   PushConfigRecord,
+  SchemaRecord,
   ServiceRole,
   SubscriptionRecord,
   TopicRecord,
@@ -40,6 +42,8 @@ import { StoreUnavailableError } from '../ports/store-errors.js';
 import {
   DAILY_COUNT,
   DailyCountSchema,
+  MESSAGE_SCHEMA,
+  MessageSchemaSchema,
   PROJECT,
   ProjectSchema,
   SUBSCRIPTION,
@@ -116,6 +120,16 @@ function topicFrom(d: Doc): TopicRecord {
   };
 }
 
+function schemaFrom(d: Doc): SchemaRecord {
+  return {
+    uuid: d.uuid,
+    projectUuid: d.projectUuid,
+    name: d.name,
+    type: d.type as SchemaRecord['type'],
+    document: JSON.parse(d.document as string) as Record<string, unknown>,
+  };
+}
+
 function subscriptionFrom(d: Doc): SubscriptionRecord {
   const c = d.cursor;
   return {
@@ -161,6 +175,7 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
     @InjectModel(TOPIC) private readonly topics: Model<Doc>,
     @InjectModel(SUBSCRIPTION) private readonly subscriptions: Model<Doc>,
     @InjectModel(DAILY_COUNT) private readonly dailyCounters: Model<Doc>,
+    @InjectModel(MESSAGE_SCHEMA) private readonly schemas: Model<Doc>,
   ) {}
 
   /** The store on a connection made outside Nest (the contract suite). */
@@ -173,13 +188,14 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
       model(TOPIC, TopicSchema),
       model(SUBSCRIPTION, SubscriptionSchema),
       model(DAILY_COUNT, DailyCountSchema),
+      model(MESSAGE_SCHEMA, MessageSchemaSchema),
     );
   }
 
   /** Unique indexes must exist before the first insert relies on them, so start-up waits for them. */
   async onModuleInit(): Promise<void> {
     await this.run(async () => {
-      const models = [this.projects, this.users, this.topics, this.subscriptions, this.dailyCounters];
+      const models = [this.projects, this.users, this.topics, this.subscriptions, this.dailyCounters, this.schemas];
       for (const model of models) await model.createIndexes();
     });
   }
@@ -218,6 +234,7 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
     return this.run(async () => {
       // Children first: a crash half-way leaves the project in place, and deleting it again finishes the job.
       await this.topics.deleteMany({ projectUuid: uuid });
+      await this.schemas.deleteMany({ projectUuid: uuid });
       await this.subscriptions.deleteMany({ projectUuid: uuid });
       await this.dailyCounters.deleteMany({ projectUuid: uuid });
       await this.users.updateMany({ 'projects.projectUuid': uuid }, { $pull: { projects: { projectUuid: uuid } } });
@@ -289,6 +306,43 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
 
   deleteTopic(projectUuid: string, name: string): Promise<boolean> {
     return this.run(async () => (await this.topics.deleteOne({ projectUuid, name })).deletedCount === 1);
+  }
+
+  // ---- schemas --------------------------------------------------------------------------------------------------
+
+  createSchema(s: SchemaRecord): Promise<boolean> {
+    return this.insert(this.schemas, { ...s, document: JSON.stringify(s.document) });
+  }
+
+  schemaByUuid(uuid: string): Promise<SchemaRecord | null> {
+    return this.one(this.schemas, { uuid }, schemaFrom);
+  }
+
+  schemaByName(projectUuid: string, name: string): Promise<SchemaRecord | null> {
+    return this.one(this.schemas, { projectUuid, name }, schemaFrom);
+  }
+
+  listSchemas(projectUuid: string): Promise<SchemaRecord[]> {
+    return this.run(async () => ((await this.schemas.find({ projectUuid }).sort({ _id: 1 }).lean()) as Doc[]).map(schemaFrom));
+  }
+
+  updateSchema(uuid: string, patch: SchemaPatch): Promise<UpdateOutcome<SchemaRecord>> {
+    const set = setOf(patch);
+    if (patch.document !== undefined) set.document = JSON.stringify(patch.document);
+    return this.update(this.schemas, { uuid }, set, schemaFrom);
+  }
+
+  /**
+   * Topics first, then the schema: an interrupted delete leaves the schema in place (deleting again finishes), never a
+   * topic pointing at nothing. The second pass detaches topics that attached the schema while it was being deleted.
+   */
+  deleteSchema(uuid: string): Promise<boolean> {
+    return this.run(async () => {
+      await this.topics.updateMany({ schemaUuid: uuid }, { $set: { schemaUuid: null } });
+      const deleted = (await this.schemas.deleteOne({ uuid })).deletedCount === 1;
+      await this.topics.updateMany({ schemaUuid: uuid }, { $set: { schemaUuid: null } });
+      return deleted;
+    });
   }
 
   // ---- subscriptions --------------------------------------------------------------------------------------------

@@ -5,6 +5,8 @@ import { MongoMetadataStore } from './mongo-metadata-store.repository.js';
 import {
   DAILY_COUNT,
   DailyCountSchema,
+  MESSAGE_SCHEMA,
+  MessageSchemaSchema,
   PROJECT,
   ProjectSchema,
   SUBSCRIPTION,
@@ -41,6 +43,7 @@ import {
       { name: TOPIC, schema: TopicSchema },
       { name: SUBSCRIPTION, schema: SubscriptionSchema },
       { name: DAILY_COUNT, schema: DailyCountSchema },
+      { name: MESSAGE_SCHEMA, schema: MessageSchemaSchema },
     ]),
   ],
   providers: [MongoMetadataStore],

@@ -8,6 +8,7 @@ import type {
   ProjectRecord,
   ProjectMessageTotal,
   PushConfigRecord,
+  SchemaRecord,
   ServiceRole,
   SubscriptionRecord,
   TopicRecord,
@@ -25,6 +26,8 @@ export type UserPatch = Partial<
   projects?: readonly Membership[];
   modifiedOn: Date;
 };
+
+export type SchemaPatch = Partial<Pick<SchemaRecord, 'name' | 'type' | 'document'>>;
 
 export type TopicPatch = Partial<Pick<TopicRecord, 'schemaUuid' | 'authorizedUsers'>>;
 
@@ -74,7 +77,7 @@ export interface MetadataStore {
   /** In creation order (spec 3.1: store order). */
   listProjects(): Promise<ProjectRecord[]>;
   updateProject(uuid: string, patch: ProjectPatch): Promise<UpdateOutcome<ProjectRecord>>;
-  /** Removes the project with its topics, subscriptions, daily counters and every user's membership in it. */
+  /** Removes the project with its topics, subscriptions, schemas, daily counters and every user's membership in it. */
   deleteProject(uuid: string): Promise<boolean>;
 
   createUser(user: UserRecord): Promise<boolean>;
@@ -92,6 +95,17 @@ export interface MetadataStore {
   listTopics(projectUuid: string, filter: TopicFilter, page: PageQuery): Promise<Page<TopicRecord> | null>;
   updateTopic(projectUuid: string, name: string, patch: TopicPatch): Promise<TopicRecord | null>;
   deleteTopic(projectUuid: string, name: string): Promise<boolean>;
+
+  /** False when the project already has a schema of that name. */
+  createSchema(schema: SchemaRecord): Promise<boolean>;
+  schemaByUuid(uuid: string): Promise<SchemaRecord | null>;
+  schemaByName(projectUuid: string, name: string): Promise<SchemaRecord | null>;
+  /** The project's schemas in creation order (not paginated, spec 1.7). */
+  listSchemas(projectUuid: string): Promise<SchemaRecord[]>;
+  /** A rename onto a name the project already uses is 'name-taken' and changes nothing. */
+  updateSchema(uuid: string, patch: SchemaPatch): Promise<UpdateOutcome<SchemaRecord>>;
+  /** Removes the schema and detaches it from every topic that uses it (spec 3.7). */
+  deleteSchema(uuid: string): Promise<boolean>;
 
   createSubscription(subscription: SubscriptionRecord): Promise<boolean>;
   subscription(projectUuid: string, name: string): Promise<SubscriptionRecord | null>;
