@@ -11,6 +11,7 @@ import { ConfigModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { ProjectsModule } from './projects/projects.module.js';
+import { SchemasModule } from './schemas/schemas.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module.js';
 import { TopicsModule } from './topics/topics.module.js';
@@ -29,6 +30,7 @@ export class AppModule {
         ProjectsModule,
         UsersModule,
         TopicsModule,
+        SchemasModule,
         SubscriptionsModule,
         MetricsModule,
         HealthModule,
