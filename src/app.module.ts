@@ -14,6 +14,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { PrometheusModule } from './metrics/prometheus.module.js';
 import { ProjectsModule } from './projects/projects.module.js';
 import { RegistrationsModule } from './registrations/registrations.module.js';
+import { SchemasModule } from './schemas/schemas.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module.js';
 import { TopicsModule } from './topics/topics.module.js';
@@ -35,6 +36,7 @@ export class AppModule {
         UsersModule,
         RegistrationsModule,
         TopicsModule,
+        SchemasModule,
         SubscriptionsModule,
         MetricsModule,
         HealthModule,

@@ -54,6 +54,7 @@ export class RegistrationsController {
 
   @Get(':uuid')
   @Action('registrations:show')
+  @ApiOperation({ summary: 'A registration' })
   @ApiOkResponse({ type: RegistrationDto })
   show(@Param('uuid') uuid: string): Promise<RegistrationDto> {
     return this.registrations.show(uuid);
@@ -79,6 +80,7 @@ export class RegistrationsController {
 
   @Delete(':uuid')
   @Action('registrations:delete')
+  @ApiOperation({ summary: 'Delete a registration (empty body)' })
   @ApiOkResponse({ description: 'empty body' })
   delete(@Param('uuid') uuid: string): Promise<void> {
     return this.registrations.delete(uuid);

@@ -7,6 +7,7 @@ import { pageQuery } from '../common/pagination.js';
 import { verb } from '../common/routes.js';
 import type { ProjectRecord } from '../storage/ports/records.js';
 import {
+  AttachSchemaDto,
   CreateTopicDto,
   PublishDto,
   PublishResultDto,
@@ -90,6 +91,24 @@ export class TopicsController {
   @ApiOkResponse({ description: 'empty body' })
   modifyAcl(@UrlProject() project: ProjectRecord, @Param('topic') name: string, @Body() body: ModifyTopicAclDto): Promise<void> {
     return this.topics.modifyAcl(project, name, body.authorized_users);
+  }
+
+  @Post(verb('topic', 'attachSchema'))
+  @HttpCode(200)
+  @Action('topics:attachSchema')
+  @ApiOperation({ summary: "Attach a schema to the topic; a body without 'schema' detaches it (empty body)" })
+  @ApiOkResponse({ description: 'empty body' })
+  attachSchema(@UrlProject() project: ProjectRecord, @Param('topic') name: string, @Body() body: AttachSchemaDto): Promise<void> {
+    return this.topics.attachSchema(project, name, body);
+  }
+
+  @Post(verb('topic', 'detachSchema'))
+  @HttpCode(200)
+  @Action('topics:detachSchema')
+  @ApiOperation({ summary: 'Detach the schema of the topic (empty body)' })
+  @ApiOkResponse({ description: 'empty body' })
+  detachSchema(@UrlProject() project: ProjectRecord, @Param('topic') name: string): Promise<void> {
+    return this.topics.detachSchema(project, name);
   }
 
   @Get(':topic/subscriptions')

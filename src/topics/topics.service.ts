@@ -5,16 +5,18 @@ import { AclService } from '../common/acl.service.js';
 import { AmsError } from '../common/ams-error.js';
 import type { AclDto } from '../common/dto/acl.dto.js';
 import { decodeBody } from '../common/json-body.js';
-import { parseSchemaRef, subscriptionRef, topicRef } from '../common/names.js';
+import { subscriptionRef, topicRef } from '../common/names.js';
 import { type PageQuery, pageBody } from '../common/pagination.js';
 import { Clock, formatSeconds } from '../common/time.js';
 import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
 import { TrafficCounter } from '../metrics/traffic-counter.js';
 import { UsageCounter } from '../metrics/usage-counter.js';
+import { SchemasService } from '../schemas/schemas.service.js';
 import { LogNotFoundError, MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repository.js';
 import { METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-store.repository.js';
 import type { NewMessage, ProjectRecord, TopicRecord } from '../storage/ports/records.js';
 import {
+  type AttachSchemaDto,
   type CreateTopicDto,
   PublishDto,
   type PublishResultDto,
@@ -38,6 +40,7 @@ export class TopicsService {
     private readonly signal: PublishSignal,
     private readonly usage: UsageCounter,
     private readonly traffic: TrafficCounter,
+    private readonly schemas: SchemasService,
   ) {}
 
   async list(caller: Caller, project: ProjectRecord, page: PageQuery): Promise<TopicPageDto> {
@@ -45,16 +48,17 @@ export class TopicsService {
     const filtered = caller.roles.has('publisher') && !caller.roles.has('project_admin') && !isServiceAdmin(caller);
     const found = await this.store.listTopics(project.uuid, filtered ? { aclUser: caller.user?.uuid ?? '' } : {}, page);
     if (found === null) throw AmsError.invalid('Invalid page token');
-    return pageBody('topics', found, found.items.map((t) => this.view(project, t)));
+    const refs = await this.schemas.referencesOf(project, found.items.map((t) => t.schemaUuid));
+    return pageBody('topics', found, found.items.map((t) => view(project, t, refs)));
   }
 
   async create(project: ProjectRecord, name: string, body: CreateTopicDto): Promise<TopicDto> {
-    const schemaUuid = body.schema === undefined || body.schema === '' ? null : await this.schemaFor(project, body.schema);
+    const schema = body.schema === undefined || body.schema === '' ? null : await this.schemas.byReference(project, body.schema);
     const topic: TopicRecord = {
       projectUuid: project.uuid,
       name,
       logId: randomUUID(),
-      schemaUuid,
+      schemaUuid: schema?.uuid ?? null,
       authorizedUsers: [],
       createdOn: this.clock.now(),
     };
@@ -71,6 +75,17 @@ export class TopicsService {
     return this.view(project, await this.existing(project, name));
   }
 
+  /** Spec 3.5: `{"schema": "projects/P/schemas/S"}` attaches; an empty body or no `schema` detaches. */
+  async attachSchema(project: ProjectRecord, name: string, body: AttachSchemaDto): Promise<void> {
+    await this.existing(project, name);
+    const schema = body.schema === undefined || body.schema === '' ? null : await this.schemas.byReference(project, body.schema);
+    await this.setSchema(project, name, schema?.uuid ?? null);
+  }
+
+  async detachSchema(project: ProjectRecord, name: string): Promise<void> {
+    await this.setSchema(project, name, null);
+  }
+
   /** The topic and its log go; its subscriptions stay and answer 409 until it is re-created (spec 4.5). */
   async delete(project: ProjectRecord, name: string): Promise<void> {
     const topic = await this.existing(project, name);
@@ -83,6 +98,8 @@ export class TopicsService {
     const topic = await this.existing(project, name);
     this.checkPublisherAcl(caller, topic);
     const messages = toNewMessages(decodeBody(raw, PublishDto));
+    // spec 4.1: with a schema, every message is validated before anything is stored.
+    if (topic.schemaUuid !== null) await this.schemas.checkPublish(topic.schemaUuid, messages.map((m) => m.data));
     for (const message of messages) {
       if (exceedsSize(message, this.config.maxMessageBytes)) throw AmsError.tooLarge('Message size is too large');
     }
@@ -134,15 +151,24 @@ export class TopicsService {
     return topic;
   }
 
-  /** A schema reference of a topic body (spec 3.5). Schemas themselves come with the schemas module. */
-  private async schemaFor(project: ProjectRecord, ref: string): Promise<string> {
-    if (parseSchemaRef(ref) === null) throw AmsError.invalid('wrong schema name declaration');
-    throw AmsError.notFound('Schema');
+  private async setSchema(project: ProjectRecord, name: string, schemaUuid: string | null): Promise<void> {
+    if ((await this.store.updateTopic(project.uuid, name, { schemaUuid })) === null) throw AmsError.notFound('Topic');
   }
 
-  private view(project: ProjectRecord, topic: TopicRecord): TopicDto {
-    return { name: topicRef(project.name, topic.name), created_on: formatSeconds(topic.createdOn) };
+  /** One topic's representation, with its schema's full reference when it has one. */
+  private async view(project: ProjectRecord, topic: TopicRecord): Promise<TopicDto> {
+    return view(project, topic, await this.schemas.referencesOf(project, [topic.schemaUuid]));
   }
+}
+
+/** Spec 3.0: `{name, schema?, created_on}`; `refs` maps schema uuids to their `projects/P/schemas/S` references. */
+function view(project: ProjectRecord, topic: TopicRecord, refs: ReadonlyMap<string, string>): TopicDto {
+  const schema = topic.schemaUuid === null ? undefined : refs.get(topic.schemaUuid);
+  return {
+    name: topicRef(project.name, topic.name),
+    ...(schema === undefined ? {} : { schema }),
+    created_on: formatSeconds(topic.createdOn),
+  };
 }
 
 function toNewMessages(body: PublishDto): NewMessage[] {

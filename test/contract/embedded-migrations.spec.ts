@@ -24,16 +24,18 @@ describe('SQLite schema migrations', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('a new file is at version 2 and has the registrations table', () => {
+  it('a new file is at version 3 and has the registrations and schemas tables', () => {
     const file = open();
-    assert.equal(version(file), '2');
-    assert.ok(file.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'registrations'").get());
+    assert.equal(version(file), '3');
+    for (const table of ['registrations', 'schemas']) {
+      assert.ok(file.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table), table);
+    }
     file.close();
   });
 
-  it('a version 1 file (no registrations table) is upgraded, and keeps its data', async () => {
+  it('a version 1 file (no registrations or schemas table) is upgraded, and keeps its data', async () => {
     const first = open();
-    first.db.exec("DROP TABLE registrations; UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+    first.db.exec("DROP TABLE registrations; DROP TABLE schemas; UPDATE meta SET value = '1' WHERE key = 'schema_version'");
     const projectUuid = randomUUID();
     await new SqliteMetadataStore(first).createProject({
       uuid: projectUuid,
@@ -46,7 +48,7 @@ describe('SQLite schema migrations', () => {
     first.close();
 
     const upgraded = open();
-    assert.equal(version(upgraded), '2');
+    assert.equal(version(upgraded), '3');
     const store = new SqliteMetadataStore(upgraded);
     assert.equal((await store.projectByName('kept'))?.uuid, projectUuid);
     const registration = {
@@ -73,7 +75,7 @@ describe('SQLite schema migrations', () => {
     const first = open();
     first.db.exec("UPDATE meta SET value = '99' WHERE key = 'schema_version'");
     first.close();
-    assert.throws(() => open(), /data directory holds schema version 99; this build knows 2/);
+    assert.throws(() => open(), /data directory holds schema version 99; this build knows 3/);
     const raw = new Database(join(dataDir, 'ams.sqlite'), { readonly: true });
     assert.equal((raw.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value, '99');
     raw.close();

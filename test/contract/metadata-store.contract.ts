@@ -10,6 +10,7 @@ import type {
   ResourceCount,
   PushConfigRecord,
   RegistrationRecord,
+  SchemaRecord,
   SubscriptionRecord,
   TopicRecord,
   UserRecord,
@@ -91,6 +92,32 @@ function subscription(projectUuid: string, topicName: string, overrides: Partial
     ...overrides,
   };
 }
+
+/** A JSON Schema with keys MongoDB would not take as field names ($-prefixed, dotted) and a nested array. */
+function schema(projectUuid: string, overrides: Partial<SchemaRecord> = {}): SchemaRecord {
+  return {
+    uuid: randomUUID(),
+    projectUuid,
+    name: name('sch'),
+    type: 'json',
+    document: {
+      $schema: 'http://json-schema.org/draft-07/schema#',
+      type: 'object',
+      properties: { 'a.b': { type: 'string' }, list: { type: 'array', items: [{ type: 'integer' }, { enum: ['x', null] }] } },
+      required: ['a.b'],
+    },
+    ...overrides,
+  };
+}
+
+const AVRO_DOCUMENT = {
+  type: 'record',
+  name: 'User',
+  fields: [
+    { name: 'zeta', type: 'string' },
+    { name: 'alpha', type: 'int' },
+  ],
+};
 
 const PUSH: PushConfigRecord = {
   type: 'http_endpoint',
@@ -533,6 +560,94 @@ export function metadataStoreContract(backend: string, open: OpenHarness<Metadat
         await checkPaging((page) => store.listTopics(p.uuid, { aclUser: alice }, page), (t) => t.name, [t3.name, t1.name], 1);
         assert.equal((await store.listTopics(p.uuid, { aclUser: randomUUID() }, { size: 0 }))?.total, 0);
         assert.equal((await store.listTopics(p.uuid, {}, { size: 0 }))?.total, 4);
+      });
+    });
+
+    describe('schemas', () => {
+      async function newSchema(projectUuid: string, overrides: Partial<SchemaRecord> = {}): Promise<SchemaRecord> {
+        const created = schema(projectUuid, overrides);
+        assert.equal(await store.createSchema(created), true);
+        return created;
+      }
+
+      it('creates a schema and finds it by uuid and by name, document intact; names are unique per project', async () => {
+        const p = await newProject();
+        const q = await newProject();
+        const s = await newSchema(p.uuid);
+        const avro = await newSchema(p.uuid, { type: 'avro', document: AVRO_DOCUMENT });
+        assert.deepEqual(await store.schemaByUuid(s.uuid), s);
+        assert.deepEqual(await store.schemaByName(p.uuid, s.name), s);
+        const foundAvro = await store.schemaByUuid(avro.uuid);
+        assert.deepEqual(foundAvro, avro);
+        assert.deepEqual(Object.keys((foundAvro?.document.fields as object[])[0]), ['name', 'type'], 'key order kept');
+        assert.equal(await store.createSchema(schema(p.uuid, { name: s.name })), false);
+        assert.deepEqual(await store.schemaByName(p.uuid, s.name), s, 'the refused create changed nothing');
+        assert.equal(await store.createSchema(schema(q.uuid, { name: s.name })), true, 'same name in another project');
+        assert.equal(await store.schemaByName(p.uuid, name('missing')), null);
+        assert.equal(await store.schemaByName(q.uuid, avro.name), null);
+        assert.equal(await store.schemaByUuid(randomUUID()), null);
+      });
+
+      it("lists a project's schemas in creation order, and no other project's", async () => {
+        const p = await newProject();
+        const other = await newProject();
+        const created = [await newSchema(p.uuid), await newSchema(p.uuid, { type: 'avro', document: AVRO_DOCUMENT })];
+        await newSchema(other.uuid);
+        created.push(await newSchema(p.uuid));
+        assert.deepEqual(await store.listSchemas(p.uuid), created);
+        assert.deepEqual(await store.listSchemas(randomUUID()), []);
+      });
+
+      it('updates type and document, and renames; the old name is free afterwards', async () => {
+        const p = await newProject();
+        const s = await newSchema(p.uuid);
+        const changed = await store.updateSchema(s.uuid, { type: 'avro', document: AVRO_DOCUMENT });
+        assert.deepEqual(changed, { ...s, type: 'avro', document: AVRO_DOCUMENT });
+        const newName = name('renamed');
+        const renamed = await store.updateSchema(s.uuid, { name: newName });
+        assert.deepEqual(renamed, { ...s, name: newName, type: 'avro', document: AVRO_DOCUMENT });
+        assert.equal(await store.schemaByName(p.uuid, s.name), null);
+        assert.deepEqual(await store.schemaByName(p.uuid, newName), renamed);
+        assert.equal(await store.createSchema(schema(p.uuid, { name: s.name })), true);
+        assert.equal(await store.updateSchema(randomUUID(), { name: name('x') }), 'missing');
+      });
+
+      it("a rename onto a name the project uses is 'name-taken' and changes nothing; other projects' names are free", async () => {
+        const p = await newProject();
+        const q = await newProject();
+        const a = await newSchema(p.uuid);
+        const b = await newSchema(p.uuid);
+        const elsewhere = await newSchema(q.uuid);
+        assert.equal(await store.updateSchema(a.uuid, { name: b.name, type: 'avro', document: AVRO_DOCUMENT }), 'name-taken');
+        assert.deepEqual(await store.schemaByUuid(a.uuid), a);
+        assert.deepEqual(await store.updateSchema(a.uuid, { name: elsewhere.name }), { ...a, name: elsewhere.name });
+      });
+
+      it('deletes a schema once and detaches it from every topic using it, and only it', async () => {
+        const p = await newProject();
+        const doomed = await newSchema(p.uuid);
+        const kept = await newSchema(p.uuid);
+        const users = [await newTopic(p.uuid, { schemaUuid: doomed.uuid }), await newTopic(p.uuid, { schemaUuid: doomed.uuid })];
+        const other = await newTopic(p.uuid, { schemaUuid: kept.uuid });
+        assert.equal(await store.deleteSchema(doomed.uuid), true);
+        assert.equal(await store.schemaByUuid(doomed.uuid), null);
+        assert.equal(await store.schemaByName(p.uuid, doomed.name), null);
+        for (const t of users) assert.deepEqual(await store.topic(p.uuid, t.name), { ...t, schemaUuid: null });
+        assert.deepEqual(await store.topic(p.uuid, other.name), other);
+        assert.deepEqual(await store.schemaByUuid(kept.uuid), kept);
+        assert.equal(await store.deleteSchema(doomed.uuid), false);
+      });
+
+      it("deleting a project removes its schemas and nothing of other projects'", async () => {
+        const doomed = await newProject();
+        const kept = await newProject();
+        const shared = name('sch');
+        const gone = await newSchema(doomed.uuid, { name: shared });
+        const stays = await newSchema(kept.uuid, { name: shared });
+        assert.equal(await store.deleteProject(doomed.uuid), true);
+        assert.equal(await store.schemaByUuid(gone.uuid), null);
+        assert.deepEqual(await store.listSchemas(doomed.uuid), []);
+        assert.deepEqual(await store.schemaByName(kept.uuid, shared), stays);
       });
     });
 

@@ -123,7 +123,7 @@ describe('bad input', () => {
   });
 
   describe('path variables (spec 1.1): 400 `Invalid <var> name` before authentication', () => {
-    const VALID: Record<string, string> = { project: 'p', topic: 't', subscription: 's', user: 'u', token: 'abc', uuid: 'abc-1' };
+    const VALID: Record<string, string> = { project: 'p', topic: 't', subscription: 's', schema: 'sch', user: 'u', token: 'abc', uuid: 'abc-1' };
     const rows = ROLE_MATRIX.filter((row) => row.path.includes('{'));
 
     for (const row of rows) {

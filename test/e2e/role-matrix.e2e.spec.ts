@@ -72,6 +72,8 @@ interface World {
   readonly project: ProjectFixture;
   readonly topic: string;
   readonly sub: string;
+  /** A JSON schema of P (SCHEMA_DOCUMENT) that no topic uses. */
+  readonly schema: string;
   readonly publisher: { name: string; token: string; uuid: string };
   readonly tokens: Map<string, string | undefined>;
   readonly names: Map<string, string>;
@@ -136,6 +138,15 @@ async function stillPending(w: World, uuid: string): Promise<void> {
   const reply = await w.app.admin.get(`/v1/registrations/${uuid}`);
   assert.equal(reply.status, 200, reply.text);
   assert.equal(reply.body.status, 'pending');
+}
+
+const SCHEMA_DOCUMENT = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] };
+
+async function freshSchema(w: World): Promise<string> {
+  const name = unique('schema');
+  const reply = await w.app.admin.post(`/v1/projects/${w.project.name}/schemas/${name}`, { type: 'json', schema: SCHEMA_DOCUMENT });
+  assert.equal(reply.status, 200, reply.text);
+  return name;
 }
 
 type Preparation = (w: World, id: Identity) => Promise<Prepared>;
@@ -207,6 +218,35 @@ const PREPARE: Record<string, Preparation> = {
     params: { topic: await w.project.topic() },
     body: { authorized_users: [w.publisher.name] },
   }),
+
+  // a fresh topic: a schema on the shared one would reject the publishes of other rows
+  [routeKey('POST', '/v1/projects/{project}/topics/{topic}:attachSchema')]: async (w) => {
+    const topic = await w.project.topic();
+    const shown = (): Promise<void> => exists(w, `/v1/projects/${w.project.name}/topics/${topic}`);
+    return {
+      params: { topic },
+      body: { schema: `projects/${w.project.name}/schemas/${w.schema}` },
+      untouched: async () => {
+        await shown();
+        const reply = await w.app.admin.get(`/v1/projects/${w.project.name}/topics/${topic}`);
+        assert.equal(reply.body.schema, undefined, 'no schema was attached');
+      },
+    };
+  },
+
+  [routeKey('POST', '/v1/projects/{project}/schemas/{schema}')]: async () => ({
+    params: { schema: unique('newschema') },
+    body: { type: 'json', schema: SCHEMA_DOCUMENT },
+  }),
+  [routeKey('PUT', '/v1/projects/{project}/schemas/{schema}')]: async (w) => ({
+    params: { schema: await freshSchema(w) },
+    body: { type: 'JSON', schema: { ...SCHEMA_DOCUMENT, required: [] } },
+  }),
+  [routeKey('DELETE', '/v1/projects/{project}/schemas/{schema}')]: async (w) => {
+    const schema = await freshSchema(w);
+    return { params: { schema }, untouched: () => exists(w, `/v1/projects/${w.project.name}/schemas/${schema}`) };
+  },
+  [routeKey('POST', '/v1/projects/{project}/schemas/{schema}:validate')]: async () => ({ body: { name: 'valid' } }),
 
   [routeKey('PUT', '/v1/projects/{project}/subscriptions/{subscription}')]: async (w) => ({
     params: { subscription: unique('newsub') },
@@ -308,12 +348,16 @@ describe('route x role matrix (spec 2.1, 2.3)', () => {
     assert.equal(published.status, 200, published.text);
     const shown = await app.admin.get(`/v1/users/${publisher.name}`);
     assert.equal(shown.status, 200, shown.text);
+    const schema = unique('schema');
+    const schemaCreated = await app.admin.post(`${base}/schemas/${schema}`, { type: 'json', schema: SCHEMA_DOCUMENT });
+    assert.equal(schemaCreated.status, 200, schemaCreated.text);
 
     world = {
       app,
       project,
       topic,
       sub,
+      schema,
       publisher: { name: publisher.name, token: publisher.token, uuid: shown.body.uuid as string },
       tokens,
       names,
@@ -362,6 +406,7 @@ describe('route x role matrix (spec 2.1, 2.3)', () => {
             project: world.project.name,
             topic: world.topic,
             subscription: world.sub,
+            schema: world.schema,
             user: world.publisher.name,
             token: world.publisher.token,
             uuid: world.publisher.uuid,
@@ -403,6 +448,7 @@ describe('unknown project: 404 after the missing-token check, before the token i
     project: 'no-such-project',
     topic: 't',
     subscription: 's',
+    schema: 'sch',
     user: 'u',
   };
   for (const row of projectRows) {

@@ -105,6 +105,21 @@ export const ROLE_MATRIX: readonly MatrixRow[] = [
     action: 'subscriptions:listByTopic',
     roles: [SA, PA],
   },
+  { method: 'POST', path: '/v1/projects/{project}/topics/{topic}:attachSchema', action: 'topics:attachSchema', roles: [SA, PA] },
+  { method: 'POST', path: '/v1/projects/{project}/topics/{topic}:detachSchema', action: 'topics:detachSchema', roles: [SA, PA] },
+
+  // schemas
+  { method: 'GET', path: '/v1/projects/{project}/schemas', action: 'schemas:list', roles: [SA, PA] },
+  { method: 'POST', path: '/v1/projects/{project}/schemas/{schema}', action: 'schemas:create', roles: [SA, PA] },
+  { method: 'GET', path: '/v1/projects/{project}/schemas/{schema}', action: 'schemas:show', roles: [SA, PA] },
+  { method: 'PUT', path: '/v1/projects/{project}/schemas/{schema}', action: 'schemas:update', roles: [SA, PA] },
+  { method: 'DELETE', path: '/v1/projects/{project}/schemas/{schema}', action: 'schemas:delete', roles: [SA, PA] },
+  {
+    method: 'POST',
+    path: '/v1/projects/{project}/schemas/{schema}:validate',
+    action: 'schemas:validateMessage',
+    roles: [SA, PA],
+  },
 
   // subscriptions
   { method: 'GET', path: '/v1/projects/{project}/subscriptions', action: 'subscriptions:list', roles: [SA, PA, CON] },

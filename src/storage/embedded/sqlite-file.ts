@@ -165,6 +165,22 @@ CREATE INDEX IF NOT EXISTS registrations_by_status ON registrations (status);
 CREATE INDEX IF NOT EXISTS registrations_by_activation_token ON registrations (activation_token);
 `,
   },
+  {
+    // 3: message schemas (spec 3.7); topics point at them by uuid.
+    version: 3,
+    sql: `
+CREATE TABLE IF NOT EXISTS schemas (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  uuid TEXT NOT NULL UNIQUE,
+  project_uuid TEXT NOT NULL,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  document TEXT NOT NULL,
+  UNIQUE (project_uuid, name)
+);
+CREATE INDEX IF NOT EXISTS topics_by_schema ON topics (schema_uuid);
+`,
+  },
 ];
 
 /** The version this build writes: the newest migration's. */

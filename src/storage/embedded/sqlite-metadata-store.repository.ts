@@ -8,6 +8,7 @@ import type {
   ProjectPatch,
   RegistrationChange,
   RegistrationFilter,
+  SchemaPatch,
   SubscriptionFilter,
   SubscriptionPatch,
   TopicFilter,
@@ -31,6 +32,7 @@ import type {
   RegistrationStatus,
   ResourceCountBatch,
   ResourceCounters,
+  SchemaRecord,
   ServiceRole,
   SubscriptionRecord,
   TopicRecord,
@@ -83,6 +85,16 @@ function topicFrom(row: Row): TopicRecord {
     schemaUuid: (row.schema_uuid as string | null) ?? null,
     authorizedUsers: json<string[]>(row.acl),
     createdOn: toDate(row.created_on),
+  };
+}
+
+function schemaFrom(row: Row): SchemaRecord {
+  return {
+    uuid: row.uuid as string,
+    projectUuid: row.project_uuid as string,
+    name: row.name as string,
+    type: row.type as SchemaRecord['type'],
+    document: json<Record<string, unknown>>(row.document),
   };
 }
 
@@ -165,6 +177,7 @@ const USER_COLUMNS = {
   projects: asJson,
   modifiedOn: asMillis,
 };
+const SCHEMA_COLUMNS = { name: same, type: same, document: asJson };
 const TOPIC_COLUMNS = { schemaUuid: same, authorizedUsers: asJson };
 const SUBSCRIPTION_COLUMNS = {
   ackDeadlineSeconds: same,
@@ -228,6 +241,7 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.db.transaction(() => {
       const deleted = this.sql('DELETE FROM projects WHERE uuid = ?').run(uuid).changes === 1;
       this.sql('DELETE FROM topics WHERE project_uuid = ?').run(uuid);
+      this.sql('DELETE FROM schemas WHERE project_uuid = ?').run(uuid);
       this.sql('DELETE FROM subscriptions WHERE project_uuid = ?').run(uuid);
       this.sql('DELETE FROM leases WHERE project_uuid = ?').run(uuid);
       this.sql('DELETE FROM daily_counts WHERE project_uuid = ?').run(uuid);
@@ -329,6 +343,41 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.db.transaction(() => {
       this.sql("DELETE FROM resource_counters WHERE kind = 'topic' AND project_uuid = ? AND name = ?").run(projectUuid, name);
       return this.sql('DELETE FROM topics WHERE project_uuid = ? AND name = ?').run(projectUuid, name).changes === 1;
+    })();
+  }
+
+  // ---- schemas --------------------------------------------------------------------------------------------------
+
+  async createSchema(s: SchemaRecord): Promise<boolean> {
+    return this.insertUnique('INSERT INTO schemas (uuid, project_uuid, name, type, document) VALUES (?, ?, ?, ?, ?)', [
+      s.uuid,
+      s.projectUuid,
+      s.name,
+      s.type,
+      JSON.stringify(s.document),
+    ]);
+  }
+
+  async schemaByUuid(uuid: string): Promise<SchemaRecord | null> {
+    return this.one('SELECT * FROM schemas WHERE uuid = ?', [uuid], schemaFrom);
+  }
+
+  async schemaByName(projectUuid: string, name: string): Promise<SchemaRecord | null> {
+    return this.one('SELECT * FROM schemas WHERE project_uuid = ? AND name = ?', [projectUuid, name], schemaFrom);
+  }
+
+  async listSchemas(projectUuid: string): Promise<SchemaRecord[]> {
+    return (this.sql('SELECT * FROM schemas WHERE project_uuid = ? ORDER BY seq').all(projectUuid) as Row[]).map(schemaFrom);
+  }
+
+  async updateSchema(uuid: string, patch: SchemaPatch): Promise<UpdateOutcome<SchemaRecord>> {
+    return this.updateRow('schemas', 'uuid = ?', [uuid], patch, SCHEMA_COLUMNS, schemaFrom);
+  }
+
+  async deleteSchema(uuid: string): Promise<boolean> {
+    return this.db.transaction(() => {
+      this.sql('UPDATE topics SET schema_uuid = NULL WHERE schema_uuid = ?').run(uuid);
+      return this.sql('DELETE FROM schemas WHERE uuid = ?').run(uuid).changes === 1;
     })();
   }
 

@@ -16,6 +16,7 @@ import type {
   ProjectPatch,
   RegistrationChange,
   RegistrationFilter,
+  SchemaPatch,
   SubscriptionFilter,
   SubscriptionPatch,
   TopicFilter,
@@ -40,6 +41,7 @@ import type {
   ResourceCount,
   ResourceCountBatch,
   ResourceCounters,
+  SchemaRecord,
   ServiceRole,
   SubscriptionRecord,
   TopicRecord,
@@ -51,6 +53,8 @@ import {
   DailyCountSchema,
   NODE_SAMPLE,
   NodeSampleSchema,
+  MESSAGE_SCHEMA,
+  MessageSchemaSchema,
   PROJECT,
   ProjectSchema,
   REGISTRATION,
@@ -131,6 +135,16 @@ function topicFrom(d: Doc): TopicRecord {
   };
 }
 
+function schemaFrom(d: Doc): SchemaRecord {
+  return {
+    uuid: d.uuid,
+    projectUuid: d.projectUuid,
+    name: d.name,
+    type: d.type as SchemaRecord['type'],
+    document: JSON.parse(d.document as string) as Record<string, unknown>,
+  };
+}
+
 function subscriptionFrom(d: Doc): SubscriptionRecord {
   const c = d.cursor;
   return {
@@ -197,6 +211,7 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
     @InjectModel(REGISTRATION) private readonly registrations: Model<Doc>,
     @InjectModel(RESOURCE_COUNTER) private readonly trafficCounters: Model<Doc>,
     @InjectModel(NODE_SAMPLE) private readonly nodes: Model<Doc>,
+    @InjectModel(MESSAGE_SCHEMA) private readonly schemas: Model<Doc>,
   ) {}
 
   /** The store on a connection made outside Nest (the contract suite). */
@@ -212,6 +227,7 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
       model(REGISTRATION, RegistrationSchema),
       model(RESOURCE_COUNTER, ResourceCounterSchema),
       model(NODE_SAMPLE, NodeSampleSchema),
+      model(MESSAGE_SCHEMA, MessageSchemaSchema),
     );
   }
 
@@ -227,6 +243,7 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
         this.trafficCounters,
         this.nodes,
         this.registrations,
+        this.schemas,
       ];
       for (const model of models) await model.createIndexes();
     });
@@ -266,6 +283,7 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
     return this.run(async () => {
       // Children first: a crash half-way leaves the project in place, and deleting it again finishes the job.
       await this.topics.deleteMany({ projectUuid: uuid });
+      await this.schemas.deleteMany({ projectUuid: uuid });
       await this.subscriptions.deleteMany({ projectUuid: uuid });
       await this.dailyCounters.deleteMany({ projectUuid: uuid });
       await this.trafficCounters.deleteMany({ projectUuid: uuid });
@@ -340,6 +358,43 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
     return this.run(async () => {
       const deleted = (await this.topics.deleteOne({ projectUuid, name })).deletedCount === 1;
       await this.trafficCounters.deleteMany({ kind: 'topic', projectUuid, name });
+      return deleted;
+    });
+  }
+
+  // ---- schemas --------------------------------------------------------------------------------------------------
+
+  createSchema(s: SchemaRecord): Promise<boolean> {
+    return this.insert(this.schemas, { ...s, document: JSON.stringify(s.document) });
+  }
+
+  schemaByUuid(uuid: string): Promise<SchemaRecord | null> {
+    return this.one(this.schemas, { uuid }, schemaFrom);
+  }
+
+  schemaByName(projectUuid: string, name: string): Promise<SchemaRecord | null> {
+    return this.one(this.schemas, { projectUuid, name }, schemaFrom);
+  }
+
+  listSchemas(projectUuid: string): Promise<SchemaRecord[]> {
+    return this.run(async () => ((await this.schemas.find({ projectUuid }).sort({ _id: 1 }).lean()) as Doc[]).map(schemaFrom));
+  }
+
+  updateSchema(uuid: string, patch: SchemaPatch): Promise<UpdateOutcome<SchemaRecord>> {
+    const set = setOf(patch);
+    if (patch.document !== undefined) set.document = JSON.stringify(patch.document);
+    return this.update(this.schemas, { uuid }, set, schemaFrom);
+  }
+
+  /**
+   * Topics first, then the schema: an interrupted delete leaves the schema in place (deleting again finishes), never a
+   * topic pointing at nothing. The second pass detaches topics that attached the schema while it was being deleted.
+   */
+  deleteSchema(uuid: string): Promise<boolean> {
+    return this.run(async () => {
+      await this.topics.updateMany({ schemaUuid: uuid }, { $set: { schemaUuid: null } });
+      const deleted = (await this.schemas.deleteOne({ uuid })).deletedCount === 1;
+      await this.topics.updateMany({ schemaUuid: uuid }, { $set: { schemaUuid: null } });
       return deleted;
     });
   }

@@ -14,6 +14,7 @@ export const SUBSCRIPTION = 'Subscription';
 export const DAILY_COUNT = 'DailyCount';
 export const RESOURCE_COUNTER = 'ResourceCounter';
 export const NODE_SAMPLE = 'NodeSample';
+export const MESSAGE_SCHEMA = 'MessageSchema';
 
 const options = { versionKey: false, strict: true, minimize: false } as const;
 
@@ -69,6 +70,24 @@ export const TopicSchema = new Schema(
   { ...options, collection: 'topics' },
 );
 TopicSchema.index({ projectUuid: 1, name: 1 }, { unique: true });
+TopicSchema.index({ schemaUuid: 1 });
+
+/**
+ * Message schemas (spec 3.7). The document is kept as JSON text: JSON Schema keys such as `$schema`, `$ref` and
+ * property names with dots are not valid MongoDB field names everywhere, and Avro field order must survive as given.
+ */
+export const MessageSchemaSchema = new Schema(
+  {
+    uuid: { type: String, required: true },
+    projectUuid: { type: String, required: true },
+    name: { type: String, required: true },
+    type: { type: String, required: true },
+    document: { type: String, required: true },
+  },
+  { ...options, collection: 'schemas' },
+);
+MessageSchemaSchema.index({ uuid: 1 }, { unique: true });
+MessageSchemaSchema.index({ projectUuid: 1, name: 1 }, { unique: true });
 
 export const SubscriptionSchema = new Schema(
   {

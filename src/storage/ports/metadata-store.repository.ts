@@ -14,6 +14,7 @@ import type {
   RegistrationStatus,
   ResourceCountBatch,
   ResourceCounters,
+  SchemaRecord,
   ServiceRole,
   SubscriptionRecord,
   TopicRecord,
@@ -31,6 +32,8 @@ export type UserPatch = Partial<
   projects?: readonly Membership[];
   modifiedOn: Date;
 };
+
+export type SchemaPatch = Partial<Pick<SchemaRecord, 'name' | 'type' | 'document'>>;
 
 export type TopicPatch = Partial<Pick<TopicRecord, 'schemaUuid' | 'authorizedUsers'>>;
 
@@ -97,6 +100,7 @@ export interface MetadataStore {
   /**
    * Removes the project with its topics, subscriptions, daily and resource counters and every user's membership in it.
    */
+  /** Removes the project with its topics, subscriptions, schemas, daily counters and every user's membership in it. */
   deleteProject(uuid: string): Promise<boolean>;
 
   createUser(user: UserRecord): Promise<boolean>;
@@ -115,6 +119,17 @@ export interface MetadataStore {
   updateTopic(projectUuid: string, name: string, patch: TopicPatch): Promise<TopicRecord | null>;
   /** Removes the topic with its resource counters (its daily counters stay: they are the project's history). */
   deleteTopic(projectUuid: string, name: string): Promise<boolean>;
+
+  /** False when the project already has a schema of that name. */
+  createSchema(schema: SchemaRecord): Promise<boolean>;
+  schemaByUuid(uuid: string): Promise<SchemaRecord | null>;
+  schemaByName(projectUuid: string, name: string): Promise<SchemaRecord | null>;
+  /** The project's schemas in creation order (not paginated, spec 1.7). */
+  listSchemas(projectUuid: string): Promise<SchemaRecord[]>;
+  /** A rename onto a name the project already uses is 'name-taken' and changes nothing. */
+  updateSchema(uuid: string, patch: SchemaPatch): Promise<UpdateOutcome<SchemaRecord>>;
+  /** Removes the schema and detaches it from every topic that uses it (spec 3.7). */
+  deleteSchema(uuid: string): Promise<boolean>;
 
   createSubscription(subscription: SubscriptionRecord): Promise<boolean>;
   subscription(projectUuid: string, name: string): Promise<SubscriptionRecord | null>;

@@ -62,6 +62,16 @@ export interface TopicRecord {
   readonly createdOn: Date;
 }
 
+/** A message schema of a project (spec 3.7). Topics refer to it by uuid, so a rename never touches them. */
+export interface SchemaRecord {
+  readonly uuid: string;
+  readonly projectUuid: string;
+  readonly name: string;
+  readonly type: 'json' | 'avro';
+  /** The schema document (a JSON Schema or an Avro schema), a JSON object kept exactly as given. */
+  readonly document: Readonly<Record<string, unknown>>;
+}
+
 export type PushType = 'http_endpoint' | 'mattermost';
 
 export interface PushConfigRecord {

@@ -12,6 +12,15 @@ export class CreateTopicDto {
   schema?: string;
 }
 
+/** `:attachSchema`: the schema to attach; an empty body, `{}` or an empty `schema` detaches (spec 3.5). */
+@JsonBody({ invalid: () => AmsError.badRequestBody(), emptyIsObject: true })
+export class AttachSchemaDto {
+  @ApiPropertyOptional({ example: 'projects/ARGO/schemas/probe-result' })
+  @IsOptional()
+  @IsString()
+  schema?: string;
+}
+
 export class MessageInDto {
   @ApiPropertyOptional({ example: 'aGVsbG8=', description: 'payload, base64 by convention (checked only with a schema)' })
   @IsOptional()
