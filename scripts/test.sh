@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: static checks, build, OpenAPI freshness, Dockerfile/Helm/OpenAPI lint, then every test file on the embedded store, and the
 # HTTP e2e suite, the storage contract and the outage tests again on the kafka-mongo store against real Kafka and
-# MongoDB-compatible servers, which it installs and starts (scripts/services/) and stops again.
+# MongoDB-compatible servers, which it installs and starts (scripts/services/) and stops again; last, schemathesis
+# fuzzes the running service against the OpenAPI document (scripts/api-fuzz.sh).
 #
 # Usage: npm test [-- <file filter>]      e.g. npm test -- e2e/topics
 # Environment: AMS_TEST_BACKENDS=embedded (or kafka-mongo) runs one backend only; default both.
@@ -82,6 +83,11 @@ if [[ " $backends " == *" kafka-mongo "* ]] && [ -n "$(select_files '^build/test
   # Alone and last: it stops and starts the shared Kafka broker, so only when the servers are the project's own.
   if [ "$external_servers" = 1 ]; then echo "== outage tests skipped: they need the project's own servers"
   else run_pass kafka-mongo '^build/test/outage/' || status=$?; fi
+fi
+# The whole-suite run only (a file filter means a quick iteration).
+if [ -z "$filter" ]; then
+  echo "== API conformance under fuzzing"
+  bash scripts/api-fuzz.sh || status=$?
 fi
 echo "tests: $passed passed, $failed failed"
 exit "$status"
