@@ -1,20 +1,35 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationShutdown, Optional } from '@nestjs/common';
+import { Interval } from '@nestjs/schedule';
+import { Clock, SystemClock } from '../common/time.js';
 import { METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-store.repository.js';
 import type { DailyCountBatch } from '../storage/ports/records.js';
 
 /** How often counted publishes are written to the store. */
 export const FLUSH_INTERVAL_MS = 10_000;
 
+/**
+ * How long a batch whose write keeps failing is retried before it is given up (its counts lost, with an error log).
+ * The bound is what lets house-keeping forget applied batch ids at all: see batchIdsForgettableBefore.
+ */
+export const BATCH_RETRY_LIMIT_MS = 24 * 3600 * 1000;
+
+const HOUR_MS = 3600 * 1000;
+
 /** The UTC day of an instant, `YYYY-MM-DD` (daily counters, spec 4.1). */
 export const utcDay = (at: Date): string => at.toISOString().slice(0, 10);
+
+/**
+ * The first day whose counters may still be touched by a batch that can be retried at `now`; the applied-batch ids of
+ * counters of earlier days can be forgotten without any retry counting twice. A batch cut at C is retried until
+ * C + LIMIT at the latest. It holds publishes counted since the previous cut, which came at most LIMIT + one flush
+ * interval earlier (a batch in retry holds newer counts back in the tallies). So a counter of day D is touched by batches
+ * cut before end(D) + LIMIT + flush, retried until end(D) + 2 LIMIT + flush: once that is past, D's ids are dead.
+ * One hour stands for the flush interval and clock skew between replicas.
+ */
+export function batchIdsForgettableBefore(now: Date): string {
+  return utcDay(new Date(now.getTime() - 2 * BATCH_RETRY_LIMIT_MS - HOUR_MS));
+}
 
 interface Tally {
   readonly projectUuid: string;
@@ -32,24 +47,31 @@ interface Tally {
  * message; a clean stop loses nothing.
  */
 @Injectable()
-export class UsageCounter implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
+export class UsageCounter implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(UsageCounter.name);
   private tallies = new Map<string, Tally>();
-  /** The batch cut from the tallies whose write failed (at most one), kept to retry it as it is. */
-  private readonly unwritten: DailyCountBatch[] = [];
+  /** The batch cut from the tallies whose write failed (at most one), kept to retry it as it is, with its cut time. */
+  private readonly unwritten: { batch: DailyCountBatch; cutAt: number }[] = [];
   private flushing: Promise<void> = Promise.resolve();
-  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
 
-  constructor(@Inject(METADATA_STORE) private readonly store: Pick<MetadataStore, 'addDailyCounts'>) {}
+  constructor(
+    @Inject(METADATA_STORE) private readonly store: Pick<MetadataStore, 'addDailyCounts'>,
+    @Optional() @Inject(Clock) private readonly clock: Clock = new SystemClock(),
+  ) {}
 
-  onModuleInit(): void {
-    this.timer = setInterval(() => void this.flushQuietly('periodic'), FLUSH_INTERVAL_MS).unref();
+  /**
+   * The periodic roll-up, in every process (each writes its own memory), scheduled by @nestjs/schedule, which stops it
+   * before beforeApplicationShutdown flushes a last time.
+   */
+  @Interval('usage-counter-flush', FLUSH_INTERVAL_MS)
+  async flushPeriodically(): Promise<void> {
+    if (!this.stopped) await this.flushQuietly('periodic');
   }
 
   /** Runs while the store is still open (every beforeApplicationShutdown precedes every onApplicationShutdown). */
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.timer !== null) clearInterval(this.timer);
-    this.timer = null;
+    this.stopped = true;
     await this.flushQuietly('shutdown');
   }
 
@@ -95,14 +117,22 @@ export class UsageCounter implements OnModuleInit, BeforeApplicationShutdown, On
   private async writeAll(): Promise<void> {
     await this.writeUnwritten();
     if (this.tallies.size === 0) return;
-    this.unwritten.push({ id: randomUUID(), counts: [...this.tallies.values()] });
+    this.unwritten.push({ batch: { id: randomUUID(), counts: [...this.tallies.values()] }, cutAt: this.clock.now().getTime() });
     this.tallies = new Map();
     await this.writeUnwritten();
   }
 
   private async writeUnwritten(): Promise<void> {
     while (this.unwritten.length > 0) {
-      await this.store.addDailyCounts(this.unwritten[0]);
+      const { batch, cutAt } = this.unwritten[0];
+      if (this.clock.now().getTime() - cutAt > BATCH_RETRY_LIMIT_MS) {
+        // Past the limit house-keeping may have forgotten the ids that make a retry harmless (batchIdsForgettableBefore).
+        const messages = batch.counts.reduce((sum, c) => sum + c.messages, 0);
+        this.logger.error(`daily message counters lost: batch ${batch.id} (${messages} messages) not written for a day`);
+        this.unwritten.shift();
+        continue;
+      }
+      await this.store.addDailyCounts(batch);
       this.unwritten.shift();
     }
   }

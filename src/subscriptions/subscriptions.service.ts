@@ -10,6 +10,7 @@ import { parseSubscriptionTopic, subscriptionRef, topicRef } from '../common/nam
 import { type PageQuery, pageBody } from '../common/pagination.js';
 import { Clock, formatPublishTime, formatSeconds, parseZuluMillis } from '../common/time.js';
 import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
+import { AmsMetrics } from '../metrics/ams-metrics.js';
 import { MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repository.js';
 import { METADATA_STORE, type MetadataStore, type NewCursor } from '../storage/ports/metadata-store.repository.js';
 import type {
@@ -59,6 +60,7 @@ export class SubscriptionsService {
     @Inject(AMS_CONFIG) private readonly config: AmsConfig,
     private readonly acl: AclService,
     private readonly signal: PublishSignal,
+    private readonly metrics: AmsMetrics,
   ) {}
 
   async list(caller: Caller, project: ProjectRecord, page: PageQuery): Promise<SubscriptionPageDto> {
@@ -156,6 +158,7 @@ export class SubscriptionsService {
       }
       const next = afterPull(subscription.cursor, floor, messages.length, this.clock.now());
       if (await this.store.compareAndSetCursor(project.uuid, name, subscription.cursor.version, next)) {
+        this.metrics.recordPulled(project.name, name, messages.length, dataBytes(messages));
         return { receivedMessages: messages.map((m) => received(project.name, name, m)) };
       }
       await backoff(attempt);
@@ -177,7 +180,10 @@ export class SubscriptionsService {
     for (let attempt = 0; attempt < CURSOR_RETRIES; attempt++) {
       const next = afterAcknowledge(subscription.cursor, highest + 1, subscription.ackDeadlineSeconds, this.clock.now());
       if (next instanceof AmsError) throw next;
-      if (await this.store.compareAndSetCursor(project.uuid, name, subscription.cursor.version, next)) return {};
+      if (await this.store.compareAndSetCursor(project.uuid, name, subscription.cursor.version, next)) {
+        this.metrics.recordAcknowledged(project.name, name, next.ackFloor - subscription.cursor.ackFloor);
+        return {};
+      }
       await backoff(attempt);
       subscription = await this.existing(project, name);
     }
@@ -275,6 +281,13 @@ export class SubscriptionsService {
 export function pullCount(raw: string | number | undefined): number {
   const value = typeof raw === 'number' ? raw : /^[+-]?\d+$/.test(raw ?? '') ? Number(raw) : Number.NaN;
   return Number.isFinite(value) && value > 0 ? Math.floor(value) : 1;
+}
+
+/** Data bytes (base64 text) of pulled messages, for the bytes counter. */
+function dataBytes(messages: readonly StoredMessage[]): number {
+  let bytes = 0;
+  for (const m of messages) bytes += Buffer.byteLength(m.data);
+  return bytes;
 }
 
 function received(project: string, subscription: string, m: StoredMessage): ReceivedMessageDto {

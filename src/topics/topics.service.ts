@@ -9,6 +9,7 @@ import { parseSchemaRef, subscriptionRef, topicRef } from '../common/names.js';
 import { type PageQuery, pageBody } from '../common/pagination.js';
 import { Clock, formatSeconds } from '../common/time.js';
 import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
+import { AmsMetrics } from '../metrics/ams-metrics.js';
 import { UsageCounter } from '../metrics/usage-counter.js';
 import { LogNotFoundError, MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repository.js';
 import { METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-store.repository.js';
@@ -36,6 +37,7 @@ export class TopicsService {
     private readonly acl: AclService,
     private readonly signal: PublishSignal,
     private readonly usage: UsageCounter,
+    private readonly metrics: AmsMetrics,
   ) {}
 
   async list(caller: Caller, project: ProjectRecord, page: PageQuery): Promise<TopicPageDto> {
@@ -89,7 +91,9 @@ export class TopicsService {
       if (appended.length > 0) {
         this.signal.published(topic.logId);
         // spec 4.1 side effect: the topic's UTC-day counter, rolled up in memory (no extra write here).
-        this.usage.recordPublish(project.uuid, topic.name, appended.length, dataBytes(messages), this.clock.now());
+        const bytes = dataBytes(messages);
+        this.usage.recordPublish(project.uuid, topic.name, appended.length, bytes, this.clock.now());
+        this.metrics.recordPublished(project.name, topic.name, appended.length, bytes);
       }
       return { messageIds: appended.map((a) => String(a.offset)) };
     } catch (err) {

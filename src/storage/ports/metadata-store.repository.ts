@@ -5,6 +5,7 @@ import type {
   DailyCount,
   DailyCountBatch,
   Membership,
+  OrphanCounts,
   ProjectRecord,
   ProjectMessageTotal,
   PushConfigRecord,
@@ -131,4 +132,22 @@ export interface MetadataStore {
    * have a creation time within [from, to], both ends included. Deleted resources are not counted.
    */
   countCreated(projectUuid: string, from: Date, to: Date): Promise<CreatedCounts>;
+
+  // ---- house-keeping (src/housekeeping) -------------------------------------------------------------------------
+
+  /**
+   * Forgets the applied-batch ids (addDailyCounts) kept for counters of days before `beforeDay` (`YYYY-MM-DD`), so
+   * they do not pile up for ever. The caller passes a day that no batch which can still be retried touches
+   * (batchIdsForgettableBefore); ids of later days stay, so those batches stay idempotent. Answers how many counters
+   * had ids to forget (an adapter that bounds its ids otherwise answers 0).
+   */
+  forgetDailyCountBatches(beforeDay: string): Promise<number>;
+  /**
+   * Removes the topics, subscriptions and daily counters of projects that no longer exist, and the memberships users
+   * hold in them: what a project delete interrupted by a crash, or a write racing with it, leaves behind. A project
+   * that exists at the moment of the sweep keeps everything (uuids are never reused, so a missing one stays missing).
+   */
+  removeOrphans(): Promise<OrphanCounts>;
+  /** The log id of every topic record, orphaned ones included: the logs something still refers to. Any order. */
+  topicLogIds(): Promise<string[]>;
 }

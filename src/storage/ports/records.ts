@@ -163,3 +163,12 @@ export interface CreatedCounts {
   readonly subscriptions: number;
   readonly users: number;
 }
+
+/** What one orphan sweep removed: records that refer to a project that no longer exists. */
+export interface OrphanCounts {
+  readonly topics: number;
+  readonly subscriptions: number;
+  readonly dailyCounts: number;
+  /** Memberships (of users that still exist) in projects that no longer do. */
+  readonly memberships: number;
+}
