@@ -1,5 +1,6 @@
-import { Controller, Get, Header, Headers, Inject } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Req } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import { prometheusContentType, Registry } from 'prom-client';
 import { Open } from '../auth/action.decorator.js';
 import { sameSecret } from '../auth/token-vault.js';
@@ -35,10 +36,10 @@ export class PrometheusController {
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'metrics in the Prometheus text format', schema: { type: 'string' } })
   @ApiUnauthorizedResponse({ description: 'AMS_METRICS_TOKEN is set and the bearer token is missing or wrong' })
-  async scrape(@Headers('authorization') authorization?: string): Promise<string> {
+  async scrape(@Req() request: FastifyRequest): Promise<string> {
     const required = this.config.metricsToken;
     if (required !== null) {
-      const given = bearerToken(authorization);
+      const given = bearerToken(request.headers.authorization);
       if (given === null || !sameSecret(given, required)) throw AmsError.unauthorized();
     }
     return this.registry.metrics();
