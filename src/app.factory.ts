@@ -12,6 +12,7 @@ import { RouteTable } from './common/route-table.js';
 import type { Clock } from './common/time.js';
 import type { AmsConfig } from './config/config.js';
 import { VERSION } from './health/version.js';
+import { AmsMetrics } from './metrics/ams-metrics.js';
 
 export interface AppOptions {
   readonly clock?: Clock;
@@ -59,6 +60,8 @@ export async function createApp(config: AmsConfig, options: AppOptions = {}): Pr
     allowedHeaders: ['X-Requested-With', 'Content-Type', 'x-api-key'],
     methods: ['OPTIONS', 'POST', 'GET', 'PUT', 'DELETE', 'HEAD'],
   });
+  // Before app.init() registers the routes, so that every route (and the 404 handler) gets the hook.
+  observeRequests(fastify, app.get(AmsMetrics));
   SwaggerModule.setup('docs', app, buildOpenApi(app), { jsonDocumentUrl: 'docs/openapi.json' });
   await app.init();
   await fastify.ready();
@@ -94,6 +97,16 @@ function configureFastify(fastify: FastifyInstance, config: AmsConfig): void {
   // Errors raised before a handler (body too large, unreadable body) reach Nest's exception layer, which app.init()
   // installs as Fastify's error handler, and so AmsExceptionFilter: the same envelope as the rest. No handler here,
   // since Nest's would replace it.
+}
+
+/**
+ * Every answered request into `ams_http_request_duration_seconds`, errors and 404s included: a Fastify hook sees them
+ * all, where a Nest interceptor would miss the router's and the guard's refusals. `elapsedTime` runs from onRequest.
+ */
+function observeRequests(fastify: FastifyInstance, metrics: AmsMetrics): void {
+  fastify.addHook('onResponse', async (request, reply) => {
+    metrics.observeRequest(request.routeOptions.url, request.method, reply.statusCode, reply.elapsedTime / 1000);
+  });
 }
 
 /** The OpenAPI document of the running controllers, with the AMS `:verb` paths spelled as clients call them. */

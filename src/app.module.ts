@@ -10,6 +10,7 @@ import type { AmsConfig } from './config/config.js';
 import { CommonModule } from './common/common.module.js';
 import { ConfigModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
+import { HousekeepingModule } from './housekeeping/housekeeping.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { PrometheusModule } from './metrics/prometheus.module.js';
 import { ProjectsModule } from './projects/projects.module.js';
@@ -40,6 +41,7 @@ export class AppModule {
         SubscriptionsModule,
         MetricsModule,
         HealthModule,
+        HousekeepingModule,
         CommonModule,
       ],
       providers: [

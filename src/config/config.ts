@@ -31,6 +31,12 @@ export interface AmsConfig {
   readonly logLevel: string;
   /** Serve HTTPS with this certificate and key (PEM); null serves plain HTTP (behind a TLS-terminating proxy). */
   readonly tls: { readonly cert: Buffer; readonly key: Buffer } | null;
+  /** Bearer token `GET /metrics` requires; null serves the Prometheus metrics to anyone. */
+  readonly metricsToken: string | null;
+  /** Most series one labelled metric family exports (backlog gauges, per-topic and per-subscription counters). */
+  readonly metricsMaxSeries: number;
+  /** Period of the house-keeping jobs and of the backlog gauge refresh, in seconds. */
+  readonly housekeepingIntervalSeconds: number;
   /** Set when store is kafka-mongo. */
   readonly kafka: KafkaConfig | null;
   /** Set when store is kafka-mongo. */
@@ -180,6 +186,9 @@ export function loadConfig(env: Env): AmsConfig {
     sqliteSynchronous: oneOf<SqliteSynchronous>(env, 'AMS_SQLITE_SYNCHRONOUS', ['NORMAL', 'FULL'], 'NORMAL'),
     logLevel: oneOf(env, 'AMS_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     tls: tls(env),
+    metricsToken: secretToken(env, 'AMS_METRICS_TOKEN'),
+    metricsMaxSeries: integer(env, 'AMS_METRICS_MAX_SERIES', 1000, 1, 1_000_000),
+    housekeepingIntervalSeconds: integer(env, 'AMS_HOUSEKEEPING_INTERVAL_S', 60, 1, 86_400),
     kafka: production ? kafkaConfig(env) : null,
     mongo: production ? mongoConfig(env) : null,
   });

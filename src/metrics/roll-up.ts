@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { type BeforeApplicationShutdown, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Interval } from '@nestjs/schedule';
+import { type Clock, SystemClock } from '../common/time.js';
 
 /** How often counts rolled up in memory are written to the store. */
 export const FLUSH_INTERVAL_MS = 10_000;
+
+/**
+ * How long a batch whose write keeps failing is retried before it is given up (its counts lost, with an error log).
+ * The bound is what lets house-keeping forget applied batch ids at all: see batchIdsForgettableBefore.
+ */
+export const BATCH_RETRY_LIMIT_MS = 24 * 3600 * 1000;
 
 /** Counts cut from the tallies and written together; the id makes the store's write idempotent. */
 export interface CountBatch<C> {
@@ -12,30 +20,34 @@ export interface CountBatch<C> {
 
 /**
  * Counting without a storage write per message: increments are summed in memory per key and written as one batch
- * every FLUSH_INTERVAL_MS, on demand (`flush`, e.g. before a report or from a scheduler) and on shutdown. A batch that
- * fails to write is kept, with its id, and retried as it is before anything newer, so the store's per-batch
- * idempotence rules out double counting. A crash loses at most one interval of counts, never a message; a clean stop
+ * every FLUSH_INTERVAL_MS (a @nestjs/schedule interval, in every process: each writes its own memory), on demand
+ * (`flush`, e.g. before a report) and on shutdown. A batch that fails to write is kept, with its id, and retried as it
+ * is before anything newer, so the store's per-batch idempotence rules out double counting; after
+ * BATCH_RETRY_LIMIT_MS it is given up. A crash loses at most one interval of counts, never a message; a clean stop
  * loses nothing. Subclasses say what a tally is (`tally`) and how a batch is written (`write`).
  */
-export abstract class RollUp<C extends object> implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
+export abstract class RollUp<C extends object> implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(this.constructor.name);
   private tallies = new Map<string, C>();
-  /** The batch cut from the tallies whose write failed (at most one), kept to retry it as it is. */
-  private readonly unwritten: CountBatch<C>[] = [];
+  /** The batch cut from the tallies whose write failed (at most one), kept to retry it as it is, with its cut time. */
+  private readonly unwritten: { batch: CountBatch<C>; cutAt: number }[] = [];
   private flushing: Promise<void> = Promise.resolve();
-  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(private readonly rollUpClock: Clock = new SystemClock()) {}
 
   /** Writes one batch; rejects when the write may not have happened. */
   protected abstract write(batch: CountBatch<C>): Promise<void>;
 
-  onModuleInit(): void {
-    this.timer = setInterval(() => void this.flushQuietly('periodic'), FLUSH_INTERVAL_MS).unref();
+  /** The periodic roll-up; the scheduler stops it before beforeApplicationShutdown flushes a last time. */
+  @Interval(FLUSH_INTERVAL_MS)
+  async flushPeriodically(): Promise<void> {
+    if (!this.stopped) await this.flushQuietly('periodic');
   }
 
   /** Runs while the store is still open (every beforeApplicationShutdown precedes every onApplicationShutdown). */
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.timer !== null) clearInterval(this.timer);
-    this.timer = null;
+    this.stopped = true;
     await this.flushQuietly('shutdown');
   }
 
@@ -73,14 +85,21 @@ export abstract class RollUp<C extends object> implements OnModuleInit, BeforeAp
   private async writeAll(): Promise<void> {
     await this.writeUnwritten();
     if (this.tallies.size === 0) return;
-    this.unwritten.push({ id: randomUUID(), counts: [...this.tallies.values()] });
+    this.unwritten.push({ batch: { id: randomUUID(), counts: [...this.tallies.values()] }, cutAt: this.rollUpClock.now().getTime() });
     this.tallies = new Map();
     await this.writeUnwritten();
   }
 
   private async writeUnwritten(): Promise<void> {
     while (this.unwritten.length > 0) {
-      await this.write(this.unwritten[0]);
+      const { batch, cutAt } = this.unwritten[0];
+      if (this.rollUpClock.now().getTime() - cutAt > BATCH_RETRY_LIMIT_MS) {
+        // Past the limit house-keeping may have forgotten the ids that make a retry harmless (batchIdsForgettableBefore).
+        this.logger.error(`counters lost: batch ${batch.id} (${batch.counts.length} counters) not written for a day`);
+        this.unwritten.shift();
+        continue;
+      }
+      await this.write(batch);
       this.unwritten.shift();
     }
   }

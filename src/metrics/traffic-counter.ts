@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Clock, SystemClock } from '../common/time.js';
 import { METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-store.repository.js';
 import type {
   CountedKind,
@@ -47,8 +48,11 @@ interface Tally extends ResourceCount {
  */
 @Injectable()
 export class TrafficCounter extends RollUp<Tally> {
-  constructor(@Inject(METADATA_STORE) private readonly store: Pick<MetadataStore, 'addResourceCounts'>) {
-    super();
+  constructor(
+    @Inject(METADATA_STORE) private readonly store: Pick<MetadataStore, 'addResourceCounts'>,
+    @Optional() @Inject(Clock) clock: Clock = new SystemClock(),
+  ) {
+    super(clock);
   }
 
   /** `count` messages of `bytes` data bytes published to the topic at `at`. */

@@ -11,6 +11,7 @@ import { type PageQuery, pageBody } from '../common/pagination.js';
 import { Clock, formatPublishTime, formatSeconds, parseZuluMillis } from '../common/time.js';
 import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
 import { TrafficCounter } from '../metrics/traffic-counter.js';
+import { AmsMetrics } from '../metrics/ams-metrics.js';
 import { MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repository.js';
 import { METADATA_STORE, type MetadataStore, type NewCursor } from '../storage/ports/metadata-store.repository.js';
 import type {
@@ -61,6 +62,7 @@ export class SubscriptionsService {
     private readonly acl: AclService,
     private readonly signal: PublishSignal,
     private readonly traffic: TrafficCounter,
+    private readonly metrics: AmsMetrics,
   ) {}
 
   async list(caller: Caller, project: ProjectRecord, page: PageQuery): Promise<SubscriptionPageDto> {
@@ -160,6 +162,7 @@ export class SubscriptionsService {
       if (await this.store.compareAndSetCursor(project.uuid, name, subscription.cursor.version, next)) {
         // spec 3.8 / 5.2: the messages returned count (not those read), rolled up in memory.
         this.traffic.recordPull(subscription, messages.length, dataBytes(messages), this.clock.now());
+        this.metrics.recordPulled(project.name, name, messages.length, dataBytes(messages));
         return { receivedMessages: messages.map((m) => received(project.name, name, m)) };
       }
       await backoff(attempt);
@@ -181,7 +184,10 @@ export class SubscriptionsService {
     for (let attempt = 0; attempt < CURSOR_RETRIES; attempt++) {
       const next = afterAcknowledge(subscription.cursor, highest + 1, subscription.ackDeadlineSeconds, this.clock.now());
       if (next instanceof AmsError) throw next;
-      if (await this.store.compareAndSetCursor(project.uuid, name, subscription.cursor.version, next)) return {};
+      if (await this.store.compareAndSetCursor(project.uuid, name, subscription.cursor.version, next)) {
+        this.metrics.recordAcknowledged(project.name, name, next.ackFloor - subscription.cursor.ackFloor);
+        return {};
+      }
       await backoff(attempt);
       subscription = await this.existing(project, name);
     }
@@ -276,16 +282,16 @@ export class SubscriptionsService {
  * `maxMessages`: absent or unparsable -> 1; 0 or negative act as 1 (spec 4.2). A string must be a whole decimal
  * number as Go's strconv.Atoi reads it: `"2abc"` or `"1.5"` is unparsable (parseInt would read 2 and 1).
  */
-/** `subscription.number_of_bytes`: the length of the returned messages' `data`, as topics count it. */
+export function pullCount(raw: string | number | undefined): number {
+  const value = typeof raw === 'number' ? raw : /^[+-]?\d+$/.test(raw ?? '') ? Number(raw) : Number.NaN;
+  return Number.isFinite(value) && value > 0 ? Math.floor(value) : 1;
+}
+
+/** `subscription.number_of_bytes` and the bytes counter: the length of the returned messages' `data` (base64 text). */
 function dataBytes(messages: readonly StoredMessage[]): number {
   let bytes = 0;
   for (const m of messages) bytes += Buffer.byteLength(m.data);
   return bytes;
-}
-
-export function pullCount(raw: string | number | undefined): number {
-  const value = typeof raw === 'number' ? raw : /^[+-]?\d+$/.test(raw ?? '') ? Number(raw) : Number.NaN;
-  return Number.isFinite(value) && value > 0 ? Math.floor(value) : 1;
 }
 
 function received(project: string, subscription: string, m: StoredMessage): ReceivedMessageDto {

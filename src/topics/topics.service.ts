@@ -10,6 +10,7 @@ import { type PageQuery, pageBody } from '../common/pagination.js';
 import { Clock, formatSeconds } from '../common/time.js';
 import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
 import { TrafficCounter } from '../metrics/traffic-counter.js';
+import { AmsMetrics } from '../metrics/ams-metrics.js';
 import { UsageCounter } from '../metrics/usage-counter.js';
 import { SchemasService } from '../schemas/schemas.service.js';
 import { LogNotFoundError, MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repository.js';
@@ -41,6 +42,7 @@ export class TopicsService {
     private readonly usage: UsageCounter,
     private readonly traffic: TrafficCounter,
     private readonly schemas: SchemasService,
+    private readonly metrics: AmsMetrics,
   ) {}
 
   async list(caller: Caller, project: ProjectRecord, page: PageQuery): Promise<TopicPageDto> {
@@ -107,12 +109,13 @@ export class TopicsService {
       const appended = await this.log.append(topic.logId, messages);
       if (appended.length > 0) {
         this.signal.published(topic.logId);
-        // spec 4.1 side effects: the topic's UTC-day counter and its totals and rate, rolled up in memory (no extra
-        // write here).
+        // spec 4.1 side effects: the topic's UTC-day counter and its totals and rate, rolled up in memory, and the
+        // Prometheus counters (no extra write here).
         const now = this.clock.now();
         const bytes = dataBytes(messages);
         this.usage.recordPublish(project.uuid, topic.name, appended.length, bytes, now);
         this.traffic.recordPublish(topic, appended.length, bytes, now);
+        this.metrics.recordPublished(project.name, topic.name, appended.length, bytes);
       }
       return { messageIds: appended.map((a) => String(a.offset)) };
     } catch (err) {

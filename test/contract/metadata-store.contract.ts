@@ -1023,6 +1023,73 @@ export function metadataStoreContract(backend: string, open: OpenHarness<Metadat
       });
     });
 
+    describe('house-keeping', () => {
+      const day = (projectUuid: string, topicName: string, d: string, messages: number): DailyCount => ({
+        projectUuid,
+        topicName,
+        day: d,
+        messages,
+        bytes: messages,
+      });
+
+      it('removeOrphans removes what refers to a missing project, and nothing of a project that exists', async () => {
+        const ghost = randomUUID(); // a project deleted while its children were still being written
+        const live = await newProject();
+        const orphanTopic = await newTopic(ghost);
+        const orphanSub = await newSubscription(ghost, orphanTopic.name);
+        const liveTopic = await newTopic(live.uuid);
+        const liveSub = await newSubscription(live.uuid, liveTopic.name);
+        await store.addDailyCounts({ id: randomUUID(), counts: [day(live.uuid, liveTopic.name, '2024-06-01', 3)] });
+        const both = await newUser({
+          projects: [
+            { projectUuid: ghost, roles: ['consumer'] },
+            { projectUuid: live.uuid, roles: ['publisher'] },
+          ],
+        });
+
+        const removed = await store.removeOrphans();
+        assert.ok(removed.topics >= 1 && removed.subscriptions >= 1 && removed.memberships >= 1, JSON.stringify(removed));
+        assert.equal(await store.topic(ghost, orphanTopic.name), null);
+        assert.equal(await store.subscription(ghost, orphanSub.name), null);
+        assert.deepEqual(await store.topic(live.uuid, liveTopic.name), liveTopic);
+        assert.equal((await store.subscription(live.uuid, liveSub.name))?.name, liveSub.name);
+        assert.deepEqual(await store.dailyCounts({ projectUuids: [live.uuid], fromDay: '2024-06-01', toDay: '2024-06-01' }), [
+          day(live.uuid, liveTopic.name, '2024-06-01', 3),
+        ]);
+        assert.deepEqual((await store.userByUuid(both.uuid))?.projects, [{ projectUuid: live.uuid, roles: ['publisher'] }]);
+
+        assert.deepEqual(await store.removeOrphans(), { topics: 0, subscriptions: 0, dailyCounts: 0, memberships: 0 }, 'a second sweep finds nothing');
+      });
+
+      it('topicLogIds lists the log of every topic, orphaned ones included, and no deleted one', async () => {
+        const p = await newProject();
+        const a = await newTopic(p.uuid);
+        const b = await newTopic(randomUUID());
+        const gone = await newTopic(p.uuid);
+        await store.deleteTopic(p.uuid, gone.name);
+        const ids = new Set(await store.topicLogIds());
+        assert.ok(ids.has(a.logId) && ids.has(b.logId));
+        assert.ok(!ids.has(gone.logId));
+      });
+
+      it('forgetDailyCountBatches keeps counters, and batches of later days stay idempotent', async () => {
+        const p = await newProject();
+        const old = { id: randomUUID(), counts: [day(p.uuid, 't', '2020-01-01', 1)] };
+        const recent = { id: randomUUID(), counts: [day(p.uuid, 't', '2020-01-09', 2), day(p.uuid, 'u', '2020-01-10', 4)] };
+        await store.addDailyCounts(old);
+        await store.addDailyCounts(recent);
+        const forgotten = await store.forgetDailyCountBatches('2020-01-09');
+        assert.ok(forgotten >= 0);
+        assert.equal(await store.forgetDailyCountBatches('2020-01-09'), 0, 'nothing left to forget before that day');
+        await store.addDailyCounts(recent); // a retry of a batch that may still be retried: no double count
+        assert.deepEqual(await store.dailyCounts({ projectUuids: [p.uuid], fromDay: '2020-01-01', toDay: '2020-01-31' }), [
+          day(p.uuid, 'u', '2020-01-10', 4),
+          day(p.uuid, 't', '2020-01-09', 2),
+          day(p.uuid, 't', '2020-01-01', 1),
+        ]);
+      });
+    });
+
     describe('countCreated', () => {
       const FROM = new Date('2024-05-01T00:00:00.000Z');
       const TO = new Date('2024-05-02T23:59:59.000Z');

@@ -38,6 +38,8 @@ export const ROLE_MATRIX: readonly MatrixRow[] = [
   // health (open)
   { method: 'GET', path: '/v1/status', action: null, roles: 'open' },
   { method: 'GET', path: '/v1/version', action: null, roles: 'open' },
+  // Prometheus scrape (open unless AMS_METRICS_TOKEN is set; the handler checks that bearer token itself)
+  { method: 'GET', path: '/metrics', action: null, roles: 'open' },
 
   // projects
   { method: 'GET', path: '/v1/projects', action: 'projects:list', roles: [SA] },

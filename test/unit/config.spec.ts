@@ -33,6 +33,9 @@ describe('loadConfig: defaults', () => {
       sqliteSynchronous: 'NORMAL',
       logLevel: 'info',
       tls: null,
+      metricsToken: null,
+      metricsMaxSeries: 1000,
+      housekeepingIntervalSeconds: 60,
     };
     assert.deepEqual(pick(config, expected), expected);
     assert.ok(Object.isFrozen(config));
@@ -107,6 +110,9 @@ describe('loadConfig: values', () => {
     assert.equal(loadConfig({ AMS_PORT: ' 8081 ' }).port, 8081);
     assert.equal(loadConfig({ AMS_PORT: '65535' }).port, 65535);
     assert.equal(loadConfig({ AMS_PULL_MAX_WAIT_S: '3600' }).pullMaxWaitSeconds, 3600);
+    assert.equal(loadConfig({ AMS_HOUSEKEEPING_INTERVAL_S: '1' }).housekeepingIntervalSeconds, 1);
+    assert.equal(loadConfig({ AMS_METRICS_MAX_SERIES: '25' }).metricsMaxSeries, 25);
+    assert.equal(loadConfig({ AMS_METRICS_TOKEN: 'scrape-token-123' }).metricsToken, 'scrape-token-123');
   });
 
   for (const option of ['both', 'header', 'key']) {
@@ -148,6 +154,12 @@ describe('loadConfig: each bad value throws a ConfigError naming the variable', 
     ['AMS_PULL_MAX_WAIT_S', '-5'],
     ['AMS_SQLITE_SYNCHRONOUS', 'OFF'],
     ['AMS_LOG_LEVEL', 'loud'],
+    ['AMS_METRICS_TOKEN', 'short'],
+    ['AMS_METRICS_TOKEN', 'has a space in it'],
+    ['AMS_METRICS_MAX_SERIES', '0'],
+    ['AMS_METRICS_MAX_SERIES', 'many'],
+    ['AMS_HOUSEKEEPING_INTERVAL_S', '0'],
+    ['AMS_HOUSEKEEPING_INTERVAL_S', '86401'],
     ['AMS_TLS_CERT_FILE', '/nonexistent/ams/cert.pem'],
     ['AMS_TLS_KEY_FILE', '/nonexistent/ams/key.pem'],
   ];

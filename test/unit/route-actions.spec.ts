@@ -142,9 +142,9 @@ describe('every route declares who may call it (spec 2.3)', () => {
     );
   });
 
-  it('only the open routes of spec 2.1 are open', () => {
+  it('only the open routes of spec 2.1 are open, and the Prometheus scrape (which checks its own bearer token)', () => {
     const open = routes.filter((r) => r.open === true).map((r) => routeKey(r.method, r.path)).sort();
-    const allowed = ['GET /v1/status', 'GET /v1/version', 'GET /v1/users/profile', 'GET /v1/users/usageReport'];
+    const allowed = ['GET /v1/status', 'GET /v1/version', 'GET /v1/users/profile', 'GET /v1/users/usageReport', 'GET /metrics'];
     assert.deepEqual(
       open.filter((k) => !allowed.includes(k)),
       [],

@@ -5,11 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
-import { UsageCounter, utcDay } from '../../src/metrics/usage-counter.js';
+import { BATCH_RETRY_LIMIT_MS, batchIdsForgettableBefore, UsageCounter, utcDay } from '../../src/metrics/usage-counter.js';
 import { SqliteFile } from '../../src/storage/embedded/sqlite-file.js';
 import { SqliteMetadataStore } from '../../src/storage/embedded/sqlite-metadata-store.repository.js';
 import type { MetadataStore } from '../../src/storage/ports/metadata-store.repository.js';
 import type { DailyCount, DailyCountBatch } from '../../src/storage/ports/records.js';
+import { ManualClock } from '../support/clocks.js';
 
 type Writer = Pick<MetadataStore, 'addDailyCounts'>;
 
@@ -144,18 +145,45 @@ describe('UsageCounter', () => {
     assert.equal(written.reduce((sum, b) => sum + b.counts.reduce((s, c) => s + c.messages, 0), 0), 2);
   });
 
-  it('flushes on shutdown and stops its timer', async () => {
+  it('flushes periodically, on shutdown, and no longer periodically after it', async () => {
     const store = new RecordingStore();
     const counter = new UsageCounter(store);
-    counter.onModuleInit();
+    counter.recordPublish('p', 't', 3, 3, at('2024-03-01T10:00:00Z'));
+    await counter.flushPeriodically();
+    assert.equal(store.calls.length, 1);
     counter.recordPublish('p', 't', 7, 7, at('2024-03-01T10:00:00Z'));
     await counter.beforeApplicationShutdown();
-    assert.equal(store.calls.length, 1);
-    counter.recordPublish('p', 't', 1, 1, at('2024-03-01T10:00:00Z')); // still in flight while the server closed
-    await counter.onApplicationShutdown();
     assert.equal(store.calls.length, 2);
+    counter.recordPublish('p', 't', 1, 1, at('2024-03-01T10:00:00Z')); // still in flight while the server closed
+    await counter.flushPeriodically();
+    assert.equal(store.calls.length, 2, 'the periodic flush stopped with the shutdown');
     await counter.onApplicationShutdown();
-    assert.equal(store.calls.length, 2, 'nothing left to write');
+    assert.equal(store.calls.length, 3);
+    await counter.onApplicationShutdown();
+    assert.equal(store.calls.length, 3, 'nothing left to write');
+  });
+
+  it('retries a failing batch unchanged for a day, then gives it up and writes newer counts', async () => {
+    const store = new RecordingStore(new Set([1, 2]));
+    const clock = new ManualClock();
+    const counter = new UsageCounter(store, clock);
+    counter.recordPublish('p', 't', 2, 2, clock.now());
+    await assert.rejects(counter.flush());
+    clock.advance(BATCH_RETRY_LIMIT_MS / 1000);
+    counter.recordPublish('p', 't', 5, 5, clock.now());
+    await assert.rejects(counter.flush()); // the same batch, exactly at the limit: still retried
+    assert.equal(store.calls[1].id, store.calls[0].id);
+    clock.advance(1);
+    await counter.flush();
+    assert.equal(store.calls.length, 3, 'the old batch is given up without another try');
+    assert.notEqual(store.calls[2].id, store.calls[0].id);
+    assert.deepEqual(store.calls[2].counts.map((c) => c.messages), [5]);
+    assert.equal(counter.pending, false);
+  });
+
+  it('batch ids of counters are forgettable two retry limits and an hour back', () => {
+    assert.equal(batchIdsForgettableBefore(at('2024-03-10T00:59:59Z')), '2024-03-07');
+    assert.equal(batchIdsForgettableBefore(at('2024-03-10T01:00:00Z')), '2024-03-08');
   });
 
   it('shutdown does not throw when the store is down; the counts stay pending', async () => {

@@ -34,6 +34,7 @@ export class SqliteMessageLog implements MessageLog {
         'INSERT OR IGNORE INTO logs (log_id, min_offset, next_offset, last_publish_us) VALUES (?, 0, 0, 0)',
       ),
       deleteLog: this.db.prepare('DELETE FROM logs WHERE log_id = ?'),
+      logIds: this.db.prepare('SELECT log_id FROM logs').pluck(),
       deleteMessages: this.db.prepare('DELETE FROM messages WHERE log_id = ?'),
       log: this.db.prepare('SELECT min_offset, next_offset, last_publish_us FROM logs WHERE log_id = ?'),
       advance: this.db.prepare('UPDATE logs SET next_offset = ?, last_publish_us = ? WHERE log_id = ?'),
@@ -54,6 +55,10 @@ export class SqliteMessageLog implements MessageLog {
 
   async createLog(logId: string): Promise<void> {
     this.statements.createLog.run(logId);
+  }
+
+  async listLogs(): Promise<string[]> {
+    return this.statements.logIds.all() as string[];
   }
 
   async deleteLog(logId: string): Promise<void> {

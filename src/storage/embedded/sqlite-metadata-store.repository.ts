@@ -25,6 +25,7 @@ import type {
   DailyCountBatch,
   Membership,
   NodeSampleRecord,
+  OrphanCounts,
   ProjectMessageTotal,
   ProjectRecord,
   PushConfigRecord,
@@ -647,6 +648,48 @@ export class SqliteMetadataStore implements MetadataStore {
       memory: row.memory as number,
       sampledAt: toDate(row.sampled_at),
     }));
+  }
+
+  // ---- house-keeping --------------------------------------------------------------------------------------------
+
+  /**
+   * Nothing to forget here: a batch is applied in one transaction, so its id only has to outlive a retry of a write
+   * whose outcome was unknown, and addDailyCounts already keeps just the last KEPT_BATCH_IDS ids.
+   */
+  async forgetDailyCountBatches(_beforeDay: string): Promise<number> {
+    return 0;
+  }
+
+  /** One transaction: no project can be created or deleted half-way through the sweep. */
+  async removeOrphans(): Promise<OrphanCounts> {
+    return this.db.transaction(() => {
+      const orphaned = (table: string): number =>
+        this.sql(`DELETE FROM ${table} WHERE project_uuid NOT IN (SELECT uuid FROM projects)`).run().changes;
+      const topics = orphaned('topics');
+      const subscriptions = orphaned('subscriptions');
+      orphaned('leases');
+      const dailyCounts = orphaned('daily_counts');
+      orphaned('schemas');
+      orphaned('resource_counters');
+      const members = this.sql(
+        `SELECT uuid, projects FROM users WHERE EXISTS (SELECT 1 FROM json_each(users.projects)
+           WHERE json_extract(value, '$.projectUuid') NOT IN (SELECT uuid FROM projects))`,
+      ).all() as { uuid: string; projects: string }[];
+      const existing = new Set(this.sql('SELECT uuid FROM projects').pluck().all() as string[]);
+      const update = this.sql('UPDATE users SET projects = ? WHERE uuid = ?');
+      let memberships = 0;
+      for (const member of members) {
+        const all = json<Membership[]>(member.projects);
+        const kept = all.filter((m) => existing.has(m.projectUuid));
+        memberships += all.length - kept.length;
+        update.run(JSON.stringify(kept), member.uuid);
+      }
+      return { topics, subscriptions, dailyCounts, memberships };
+    })();
+  }
+
+  async topicLogIds(): Promise<string[]> {
+    return this.sql('SELECT log_id FROM topics').pluck().all() as string[];
   }
 
   // ---- helpers --------------------------------------------------------------------------------------------------

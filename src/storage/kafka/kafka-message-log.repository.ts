@@ -58,6 +58,9 @@ const LEADER_LOOKUPS = 5;
 /** Upper bound of one fetch; Kafka still returns a first record batch larger than this. */
 const MAX_FETCH_BYTES = 64 * 1024 * 1024;
 
+/** A log id as topics get them (randomUUID). */
+const LOG_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /**
  * The message log on Kafka: one single-partition topic per AMS topic incarnation, named `<prefix><logId>` (the log id
  * is a UUID, so renames, re-creations and same-named topics in two projects never collide). Appends go through one
@@ -143,6 +146,20 @@ export class KafkaMessageLog implements MessageLog, OnModuleInit, OnApplicationS
           },
         ],
       });
+    });
+  }
+
+  /**
+   * The Kafka topics named `<prefix><uuid>`: only names of that exact shape are AMS logs, so other topics of a shared
+   * cluster (even with an empty prefix) are never taken for one.
+   */
+  async listLogs(): Promise<string[]> {
+    return this.call(async () => {
+      await this.admin.connect();
+      const prefix = this.settings.topicPrefix;
+      return (await this.admin.listTopics())
+        .filter((topic) => topic.startsWith(prefix) && LOG_ID.test(topic.slice(prefix.length)))
+        .map((topic) => topic.slice(prefix.length));
     });
   }
 

@@ -31,6 +31,7 @@ import type {
   CreatedCounts,
   DailyCount,
   DailyCountBatch,
+  OrphanCounts,
   ProjectMessageTotal,
   Membership,
   NodeSampleRecord,
@@ -638,6 +639,58 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
       }
     }
     throw new Error(`resource counter ${c.kind} ${c.name}: too many concurrent changes`);
+  }
+
+  // ---- house-keeping --------------------------------------------------------------------------------------------
+
+  forgetDailyCountBatches(beforeDay: string): Promise<number> {
+    return this.run(async () => {
+      const forgotten = await this.dailyCounters.collection.updateMany(
+        { day: { $lt: beforeDay }, 'batches.0': { $exists: true } },
+        { $set: { batches: [] } },
+      );
+      return forgotten.modifiedCount;
+    });
+  }
+
+  /**
+   * No transactions, so the order makes it safe: first the project uuids the children name, then which of those
+   * projects exist. A project created meanwhile is not among the uuids read first; one deleted meanwhile is swept
+   * now or next time. Each delete is conditional on the uuid, so a child written later is never touched by mistake.
+   */
+  removeOrphans(): Promise<OrphanCounts> {
+    return this.run(async () => {
+      const children = [this.topics, this.subscriptions, this.dailyCounters, this.schemas, this.trafficCounters];
+      const named = new Set<string>();
+      for (const model of children) {
+        for (const uuid of (await model.collection.distinct('projectUuid')) as string[]) named.add(uuid);
+      }
+      for (const uuid of (await this.users.collection.distinct('projects.projectUuid')) as string[]) named.add(uuid);
+      if (named.size === 0) return { topics: 0, subscriptions: 0, dailyCounts: 0, memberships: 0 };
+      const existing = new Set(
+        ((await this.projects.find({ uuid: { $in: [...named] } }, { uuid: 1 }).lean()) as Doc[]).map((d) => d.uuid as string),
+      );
+      const gone = [...named].filter((uuid) => !existing.has(uuid));
+      if (gone.length === 0) return { topics: 0, subscriptions: 0, dailyCounts: 0, memberships: 0 };
+      const inGone = { projectUuid: { $in: gone } };
+      const topics = (await this.topics.collection.deleteMany(inGone)).deletedCount;
+      const subscriptions = (await this.subscriptions.collection.deleteMany(inGone)).deletedCount;
+      const dailyCounts = (await this.dailyCounters.collection.deleteMany(inGone)).deletedCount;
+      await this.schemas.collection.deleteMany(inGone);
+      await this.trafficCounters.collection.deleteMany(inGone);
+      let memberships = 0;
+      const members = (await this.users.find({ 'projects.projectUuid': { $in: gone } }, { uuid: 1, projects: 1 }).lean()) as Doc[];
+      for (const member of members) {
+        const stale = (member.projects as Membership[]).filter((m) => gone.includes(m.projectUuid)).length;
+        await this.users.updateOne({ uuid: member.uuid }, { $pull: { projects: inGone } });
+        memberships += stale;
+      }
+      return { topics, subscriptions, dailyCounts, memberships };
+    });
+  }
+
+  topicLogIds(): Promise<string[]> {
+    return this.run(async () => ((await this.topics.find({}, { logId: 1 }).lean()) as Doc[]).map((d) => d.logId as string));
   }
 
   // ---- helpers --------------------------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ export interface MessageLog {
   bounds(logId: string): Promise<LogBounds>;
   /** The first offset published at or after `epochMicros`, or null if none is. */
   offsetAtTime(logId: string, epochMicros: number): Promise<number | null>;
+  /** The ids of every log this backend holds for this service (house-keeping finds the ones no topic refers to). */
+  listLogs(): Promise<string[]>;
 }
 
 /** An append to a log that no longer exists (its topic was deleted meanwhile). */

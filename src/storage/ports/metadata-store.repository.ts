@@ -7,6 +7,7 @@ import type {
   DailyCountBatch,
   Membership,
   NodeSampleRecord,
+  OrphanCounts,
   ProjectRecord,
   ProjectMessageTotal,
   PushConfigRecord,
@@ -205,4 +206,21 @@ export interface MetadataStore {
   putNodeSample(sample: NodeSampleRecord): Promise<void>;
   /** Every node's latest sample, by host name. */
   nodeSamples(): Promise<NodeSampleRecord[]>;
+  // ---- house-keeping (src/housekeeping) -------------------------------------------------------------------------
+
+  /**
+   * Forgets the applied-batch ids (addDailyCounts) kept for counters of days before `beforeDay` (`YYYY-MM-DD`), so
+   * they do not pile up for ever. The caller passes a day that no batch which can still be retried touches
+   * (batchIdsForgettableBefore); ids of later days stay, so those batches stay idempotent. Answers how many counters
+   * had ids to forget (an adapter that bounds its ids otherwise answers 0).
+   */
+  forgetDailyCountBatches(beforeDay: string): Promise<number>;
+  /**
+   * Removes the topics, subscriptions and daily counters of projects that no longer exist, and the memberships users
+   * hold in them: what a project delete interrupted by a crash, or a write racing with it, leaves behind. A project
+   * that exists at the moment of the sweep keeps everything (uuids are never reused, so a missing one stays missing).
+   */
+  removeOrphans(): Promise<OrphanCounts>;
+  /** The log id of every topic record, orphaned ones included: the logs something still refers to. Any order. */
+  topicLogIds(): Promise<string[]>;
 }

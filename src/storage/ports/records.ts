@@ -241,3 +241,12 @@ export interface NodeSampleRecord {
   readonly memory: number;
   readonly sampledAt: Date;
 }
+
+/** What one orphan sweep removed: records that refer to a project that no longer exists. */
+export interface OrphanCounts {
+  readonly topics: number;
+  readonly subscriptions: number;
+  readonly dailyCounts: number;
+  /** Memberships (of users that still exist) in projects that no longer do. */
+  readonly memberships: number;
+}

@@ -1,0 +1,74 @@
+/**
+ * Bounds on the number of Prometheus series (docs/operations-metrics.md). Every labelled family of AMS metrics takes
+ * at most AMS_METRICS_MAX_SERIES label sets; what happens beyond the cap is decided here, as pure functions.
+ */
+
+/** Label value that stands for every resource beyond the cap. AMS names match [a-zA-Z0-9_-]+, so it never collides. */
+export const OTHER = '(other)';
+
+/** The route label of a request nobody routes (404, 405): one value, however many paths clients try. */
+export const UNMATCHED = 'unmatched';
+
+/**
+ * The route label of a request: the registered route pattern as the OpenAPI document spells it
+ * (`/v1/projects/:project/topics/:topic(^[^:/]+)::publish` -> `/v1/projects/{project}/topics/{topic}:publish`), never
+ * the raw URL. No pattern (the router found no route) -> `unmatched`.
+ */
+export function routeLabel(pattern: string | undefined): string {
+  if (pattern === undefined || pattern === '') return UNMATCHED;
+  let out = '';
+  let i = 0;
+  while (i < pattern.length) {
+    if (pattern.startsWith('::', i)) {
+      out += ':';
+      i += 2;
+    } else if (pattern[i] === ':') {
+      let j = i + 1;
+      while (j < pattern.length && /\w/.test(pattern[j])) j++;
+      out += `{${pattern.slice(i + 1, j)}}`;
+      i = pattern[j] === '(' ? pattern.indexOf(')', j) + 1 : j;
+    } else {
+      out += pattern[i];
+      i += 1;
+    }
+  }
+  return out;
+}
+
+/** The `cap` entries of largest `size`, ties by key, and how many were left out. */
+export function largest<T>(
+  entries: readonly T[],
+  cap: number,
+  size: (entry: T) => number,
+  key: (entry: T) => string,
+): { kept: T[]; dropped: number } {
+  if (entries.length <= cap) return { kept: [...entries], dropped: 0 };
+  const ranked = [...entries].sort((a, b) => size(b) - size(a) || key(a).localeCompare(key(b)));
+  return { kept: ranked.slice(0, cap), dropped: entries.length - cap };
+}
+
+/**
+ * Label sets of a counter family, at most `cap` of them: the first `cap` distinct sets seen keep their own series (a
+ * counter must never move to another series, or rates would jump), every later one is counted under `OTHER` for
+ * each label. So a family holds at most cap + 1 series for the life of the process.
+ */
+export class BoundedLabels<L extends string> {
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly names: readonly L[],
+    private readonly cap: number,
+  ) {}
+
+  /** The labels to count `labels` under. */
+  of(labels: Readonly<Record<L, string>>): Record<L, string> {
+    // Label values are AMS names or uuids: no '\n', so the joined key is unambiguous.
+    const key = this.names.map((name) => labels[name]).join('\n');
+    if (this.seen.has(key)) return { ...labels };
+    if (this.seen.size < this.cap) {
+      this.seen.add(key);
+      return { ...labels };
+    }
+    return Object.fromEntries(this.names.map((name) => [name, OTHER])) as Record<L, string>;
+  }
+}
