@@ -13,6 +13,8 @@ import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { PrometheusModule } from './metrics/prometheus.module.js';
 import { ProjectsModule } from './projects/projects.module.js';
+import { PushCoreModule } from './push/push-core.module.js';
+import { PushModule } from './push/push.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module.js';
 import { TopicsModule } from './topics/topics.module.js';
@@ -34,6 +36,9 @@ export class AppModule {
         UsersModule,
         TopicsModule,
         SubscriptionsModule,
+        PushCoreModule,
+        // Delivery runs here unless separate workers do it (AMS_PUSH_WORKER=external, `npm run start:push`).
+        ...(config.push.enabled && config.push.worker === 'inline' ? [PushModule] : []),
         MetricsModule,
         HealthModule,
         CommonModule,

@@ -95,6 +95,7 @@ function subscriptionFrom(row: Row): SubscriptionRecord {
       window: windowEnd === null ? null : { end: windowEnd, pulledAt: toDate(row.window_pulled_at) },
       version: row.cursor_version as number,
     },
+    pushStatus: (row.push_status as string | null) ?? null,
   };
 }
 
@@ -135,6 +136,7 @@ const SUBSCRIPTION_COLUMNS = {
   ackDeadlineSeconds: same,
   pushConfig: (value: PushConfigRecord | null) => (value === null ? null : JSON.stringify(value)),
   authorizedUsers: asJson,
+  pushStatus: same,
 };
 const RENAMED_COLUMNS: Record<string, string> = {
   'authorized_users = ?': 'acl = ?',
@@ -298,8 +300,8 @@ export class SqliteMetadataStore implements MetadataStore {
   async createSubscription(s: SubscriptionRecord): Promise<boolean> {
     return this.insertUnique(
       `INSERT INTO subscriptions (project_uuid, name, topic_name, ack_deadline, push_config, acl, ack_mode, created_on,
-         ack_floor, read_offset, window_end, window_pulled_at, cursor_version)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         ack_floor, read_offset, window_end, window_pulled_at, cursor_version, push_status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         s.projectUuid,
         s.name,
@@ -314,6 +316,7 @@ export class SqliteMetadataStore implements MetadataStore {
         s.cursor.window?.end ?? null,
         s.cursor.window?.pulledAt.getTime() ?? null,
         s.cursor.version,
+        s.pushStatus,
       ],
     );
   }
@@ -356,6 +359,14 @@ export class SqliteMetadataStore implements MetadataStore {
         this.sql('DELETE FROM subscriptions WHERE project_uuid = ? AND name = ?').run(projectUuid, name).changes === 1
       );
     })();
+  }
+
+  async listActivePushSubscriptions(): Promise<SubscriptionRecord[]> {
+    return (
+      this.sql(
+        "SELECT * FROM subscriptions WHERE push_config IS NOT NULL AND json_extract(push_config, '$.verified') = 1 ORDER BY seq",
+      ).all() as Row[]
+    ).map(subscriptionFrom);
   }
 
   async compareAndSetCursor(projectUuid: string, name: string, expectedVersion: number, next: NewCursor): Promise<boolean> {

@@ -133,6 +133,7 @@ function subscriptionFrom(d: Doc): SubscriptionRecord {
       window: c.windowEnd === null || c.windowEnd === undefined ? null : { end: c.windowEnd, pulledAt: c.windowPulledAt },
       version: c.version,
     },
+    pushStatus: d.pushStatus ?? null,
   };
 }
 
@@ -325,6 +326,13 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
 
   deleteSubscription(projectUuid: string, name: string): Promise<boolean> {
     return this.run(async () => (await this.subscriptions.deleteOne({ projectUuid, name })).deletedCount === 1);
+  }
+
+  listActivePushSubscriptions(): Promise<SubscriptionRecord[]> {
+    return this.run(async () => {
+      const docs = (await this.subscriptions.collection.find({ 'pushConfig.verified': true }).sort({ _id: 1 }).toArray()) as Doc[];
+      return docs.map(subscriptionFrom);
+    });
   }
 
   /** One conditional update on the subscription document: applies only while the version is the expected one. */

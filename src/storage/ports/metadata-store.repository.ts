@@ -28,7 +28,7 @@ export type UserPatch = Partial<
 
 export type TopicPatch = Partial<Pick<TopicRecord, 'schemaUuid' | 'authorizedUsers'>>;
 
-export type SubscriptionPatch = Partial<Pick<SubscriptionRecord, 'ackDeadlineSeconds' | 'authorizedUsers'>> & {
+export type SubscriptionPatch = Partial<Pick<SubscriptionRecord, 'ackDeadlineSeconds' | 'authorizedUsers' | 'pushStatus'>> & {
   pushConfig?: PushConfigRecord | null;
 };
 
@@ -102,6 +102,11 @@ export interface MetadataStore {
   ): Promise<Page<SubscriptionRecord> | null>;
   updateSubscription(projectUuid: string, name: string, patch: SubscriptionPatch): Promise<SubscriptionRecord | null>;
   deleteSubscription(projectUuid: string, name: string): Promise<boolean>;
+  /**
+   * The active push subscriptions of every project (push config present and verified; mattermost ones are verified
+   * from the start), in creation order: what push workers serve (spec 4.6).
+   */
+  listActivePushSubscriptions(): Promise<SubscriptionRecord[]>;
   /** Applies only while the stored cursor still has `expectedVersion`; says whether it applied. */
   compareAndSetCursor(projectUuid: string, name: string, expectedVersion: number, next: NewCursor): Promise<boolean>;
 
