@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { PushHttpClient } from './push-http-client.js';
 import { PushMetrics } from './push-metrics.js';
 import { PushNotices } from './push-notices.js';
+import { PushNoticeSender } from './push-transport.js';
 
 /**
  * What the API and the push workers share: outbound HTTP with the address guard (deliveries and endpoint
@@ -9,7 +10,7 @@ import { PushNotices } from './push-notices.js';
  */
 @Global()
 @Module({
-  providers: [PushHttpClient, PushNotices, PushMetrics],
+  providers: [PushHttpClient, PushNotices, PushMetrics, PushNoticeSender],
   exports: [PushHttpClient, PushNotices, PushMetrics],
 })
 export class PushCoreModule {}
