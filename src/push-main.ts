@@ -4,7 +4,9 @@ import { ConsoleLogger, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { type AmsConfig, ConfigError, loadConfig } from './config/config.js';
+import kafkajs from 'kafkajs';
 import { PushDispatcher } from './push/push-dispatcher.js';
+import { PUSH_NOTICE_PATTERN } from './push/push-notices.js';
 import { PushWorkerModule } from './push/push-worker.module.js';
 
 /**
@@ -36,6 +38,7 @@ async function main(): Promise<void> {
     app.enableShutdownHooks();
     await app.init();
   } else {
+    if (config.push.notices === 'kafka') await ensureNoticeTopic(config);
     const service = await NestFactory.createMicroservice<MicroserviceOptions>(module, { ...listener, logger });
     service.enableShutdownHooks();
     await service.listen();
@@ -44,6 +47,8 @@ async function main(): Promise<void> {
   const dispatcher = app.get(PushDispatcher);
   logger.log(`AMS push worker ${dispatcher.holder} running (store ${config.store}, notices ${config.push.notices})`, 'PushWorker');
 }
+
+const { Kafka, logLevel } = kafkajs;
 
 function noticeListener(config: AmsConfig): MicroserviceOptions | null {
   const push = config.push;
@@ -63,6 +68,24 @@ function noticeListener(config: AmsConfig): MicroserviceOptions | null {
     };
   }
   return null;
+}
+
+/** The notices topic must exist before a consumer subscribes to it; brokers may not create topics on demand. */
+async function ensureNoticeTopic(config: AmsConfig): Promise<void> {
+  if (config.kafka === null) return;
+  const admin = new Kafka({ clientId: 'ams-push-worker-admin', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const existing = await admin.listTopics();
+    if (!existing.includes(PUSH_NOTICE_PATTERN)) {
+      await admin.createTopics({
+        topics: [{ topic: PUSH_NOTICE_PATTERN, numPartitions: 1, replicationFactor: config.kafka.replicationFactor }],
+        waitForLeaders: true,
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 function logLevels(level: string): ('fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose')[] {
