@@ -206,7 +206,7 @@ export class SqliteMetadataStore implements MetadataStore {
         update.run(JSON.stringify(kept), member.uuid);
       }
       return deleted;
-    })();
+    }).immediate();
   }
 
   // ---- users ----------------------------------------------------------------------------------------------------
@@ -358,7 +358,7 @@ export class SqliteMetadataStore implements MetadataStore {
       return (
         this.sql('DELETE FROM subscriptions WHERE project_uuid = ? AND name = ?').run(projectUuid, name).changes === 1
       );
-    })();
+    }).immediate();
   }
 
   async listActivePushSubscriptions(): Promise<SubscriptionRecord[]> {
@@ -409,7 +409,7 @@ export class SqliteMetadataStore implements MetadataStore {
       for (const c of batch.counts) add.run(c.projectUuid, c.topicName, c.day, c.messages, c.bytes, c.projectUuid);
       // A batch is retried within seconds of its first try; remembering the last ones is plenty.
       this.sql('DELETE FROM daily_count_batches WHERE seq <= ?').run(Number(seen.lastInsertRowid) - KEPT_BATCH_IDS);
-    })();
+    }).immediate();
   }
 
   async dailyCounts(filter: DailyCountFilter): Promise<DailyCount[]> {
@@ -498,7 +498,7 @@ export class SqliteMetadataStore implements MetadataStore {
         }
       }
       return this.one(`SELECT * FROM ${table} WHERE ${where}`, keys, map) ?? 'missing';
-    })();
+    }).immediate();
   }
 
   /** Newest first by insertion sequence; the position handed out is the sequence number of the next page's head. */
