@@ -16,6 +16,8 @@ import { PrometheusModule } from './metrics/prometheus.module.js';
 import { ProjectsModule } from './projects/projects.module.js';
 import { RegistrationsModule } from './registrations/registrations.module.js';
 import { SchemasModule } from './schemas/schemas.module.js';
+import { PushCoreModule } from './push/push-core.module.js';
+import { PushModule } from './push/push.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module.js';
 import { TopicsModule } from './topics/topics.module.js';
@@ -39,6 +41,9 @@ export class AppModule {
         TopicsModule,
         SchemasModule,
         SubscriptionsModule,
+        PushCoreModule,
+        // Delivery runs here unless separate workers do it (AMS_PUSH_WORKER=external, `npm run start:push`).
+        ...(config.push.enabled && config.push.worker === 'inline' ? [PushModule] : []),
         MetricsModule,
         HealthModule,
         HousekeepingModule,

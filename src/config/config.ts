@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 
 export const AMS_CONFIG = Symbol('AmsConfig');
@@ -41,6 +42,42 @@ export interface AmsConfig {
   readonly kafka: KafkaConfig | null;
   /** Set when store is kafka-mongo. */
   readonly mongo: MongoConfig | null;
+  readonly push: PushConfig;
+}
+
+/** Where push delivery runs: in the API process, or only in separate `npm run start:push` workers. */
+export type PushWorkerMode = 'inline' | 'external';
+
+/** How the API tells push workers that a subscription's push config changed (src/push/push-notices.ts). */
+export type PushNoticeTransport = 'none' | 'tcp' | 'kafka';
+
+export interface PushConfig {
+  /** The original's `push_enabled`: false -> 409 on push operations, `/v1/status` says so, no delivery anywhere. */
+  readonly enabled: boolean;
+  readonly worker: PushWorkerMode;
+  /** The user with service role push_worker that push subscriptions name in their ACL (spec 4.6, 4.10). */
+  readonly workerUser: string;
+  /** Its token; null generates one (our workers call the services directly and need no token). */
+  readonly workerToken: string | null;
+  /** Allow push endpoints on loopback, link-local, private and metadata addresses (SSRF guard off). */
+  readonly allowPrivate: boolean;
+  /** Allow http:// push endpoints. */
+  readonly allowHttp: boolean;
+  /** Timeout of one outbound push or verification request. */
+  readonly timeoutMs: number;
+  /** Lifetime of a worker's lease on one subscription; a dead worker's subscriptions move on after it. */
+  readonly leaseMs: number;
+  /** How often a worker reconciles its subscriptions from the store and renews its leases. */
+  readonly reconcileMs: number;
+  /** Most subscriptions one worker serves. */
+  readonly maxSubscriptions: number;
+  /** `HOST:PORT` in the pushed `subscription` field (`subscription /projects/P/subscriptions/S from HOST:PORT`). */
+  readonly origin: string;
+  readonly notices: PushNoticeTransport;
+  /** tcp notices: where a worker listens (`host:port`). */
+  readonly noticeListen: { readonly host: string; readonly port: number } | null;
+  /** tcp notices: the workers the API notifies. */
+  readonly noticeTargets: readonly { readonly host: string; readonly port: number }[];
 }
 
 export interface KafkaConfig {
@@ -156,6 +193,56 @@ function mongoConfig(env: Env): MongoConfig {
   return { uri };
 }
 
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = text(env, name, fallback ? 'true' : 'false').toLowerCase();
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function hostPort(name: string, raw: string): { host: string; port: number } {
+  const m = /^([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(raw.trim());
+  if (m === null || Number(m[2]) > 65535) throw new ConfigError(name, `must be host:port, got "${raw}"`);
+  return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}
+
+function pushConfig(env: Env, store: StoreKind, port: number): PushConfig {
+  const workerUser = text(env, 'AMS_PUSH_WORKER_USER', 'push_worker_0');
+  if (!/^[a-zA-Z0-9_-]+$/.test(workerUser)) throw new ConfigError('AMS_PUSH_WORKER_USER', 'must match [a-zA-Z0-9_-]+');
+  const leaseMs = integer(env, 'AMS_PUSH_LEASE_S', 15, 1, 3600) * 1000;
+  const reconcileMs = integer(env, 'AMS_PUSH_RECONCILE_MS', Math.min(5000, Math.floor(leaseMs / 3)), 50, 600_000);
+  // A lease must be renewed at least twice within its lifetime, or a live worker could lose it between two ticks.
+  if (reconcileMs * 2 > leaseMs) throw new ConfigError('AMS_PUSH_RECONCILE_MS', 'must be at most half of AMS_PUSH_LEASE_S');
+  const notices = oneOf<PushNoticeTransport>(
+    env,
+    'AMS_PUSH_NOTICES',
+    ['none', 'tcp', 'kafka'],
+    store === 'kafka-mongo' ? 'kafka' : 'none',
+  );
+  if (notices === 'kafka' && store !== 'kafka-mongo') throw new ConfigError('AMS_PUSH_NOTICES', 'kafka needs AMS_STORE=kafka-mongo');
+  const listen = optionalText(env, 'AMS_PUSH_NOTICE_LISTEN');
+  const targets = optionalText(env, 'AMS_PUSH_NOTICE_TARGETS');
+  return {
+    enabled: flag(env, 'AMS_PUSH_ENABLED', true),
+    worker: oneOf<PushWorkerMode>(env, 'AMS_PUSH_WORKER', ['inline', 'external'], 'inline'),
+    workerUser,
+    workerToken: secretToken(env, 'AMS_PUSH_WORKER_TOKEN'),
+    allowPrivate: flag(env, 'AMS_PUSH_ALLOW_PRIVATE', false),
+    allowHttp: flag(env, 'AMS_PUSH_ALLOW_HTTP', false),
+    timeoutMs: integer(env, 'AMS_PUSH_TIMEOUT_MS', 30_000, 10, 600_000),
+    leaseMs,
+    reconcileMs,
+    maxSubscriptions: integer(env, 'AMS_PUSH_MAX_SUBSCRIPTIONS', 1000, 1, 1_000_000),
+    origin: text(env, 'AMS_PUSH_ORIGIN', `${hostname()}:${port}`),
+    notices,
+    noticeListen: listen === null ? null : hostPort('AMS_PUSH_NOTICE_LISTEN', listen),
+    noticeTargets:
+      targets === null
+        ? []
+        : targets.split(',').filter((t) => t.trim() !== '').map((t) => hostPort('AMS_PUSH_NOTICE_TARGETS', t)),
+  };
+}
+
 const MIB = 1024 * 1024;
 
 export function loadConfig(env: Env): AmsConfig {
@@ -168,9 +255,10 @@ export function loadConfig(env: Env): AmsConfig {
     // Replicas share one database, so they must share the key that seals its tokens; a per-host key file cannot.
     throw new ConfigError('AMS_TOKEN_KEY', 'is required with AMS_STORE=kafka-mongo');
   }
+  const port = integer(env, 'AMS_PORT', 8080, 0, 65535);
   return Object.freeze({
     host: text(env, 'AMS_HOST', '0.0.0.0'),
-    port: integer(env, 'AMS_PORT', 8080, 0, 65535),
+    port,
     store,
     dataDir: resolve(text(env, 'AMS_DATA_DIR', './data')),
     adminUser,
@@ -191,5 +279,6 @@ export function loadConfig(env: Env): AmsConfig {
     housekeepingIntervalSeconds: integer(env, 'AMS_HOUSEKEEPING_INTERVAL_S', 60, 1, 86_400),
     kafka: production ? kafkaConfig(env) : null,
     mongo: production ? mongoConfig(env) : null,
+    push: Object.freeze(pushConfig(env, store, port)),
   });
 }

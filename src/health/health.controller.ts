@@ -4,14 +4,23 @@ import { hostname } from 'node:os';
 import { Open } from '../auth/action.decorator.js';
 import { Context, type RequestContext } from '../auth/caller.js';
 import { AmsError } from '../common/ams-error.js';
+import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
+import { PUSH_WORKER_LEASE_PREFIX } from '../push/push-dispatcher.js';
+import { JOB_LEASES, type JobLeaseStore } from '../storage/ports/job-lease-store.repository.js';
 import { MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repository.js';
 import { METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-store.repository.js';
 import { StoreUnavailableError } from '../storage/ports/store-errors.js';
 import { VERSION } from './version.js';
 
+class PushServerDto {
+  @ApiProperty({ example: 'ams-host:8080' }) endpoint!: string;
+  @ApiProperty({ example: 'SERVING' }) status!: string;
+}
+
 class StatusDto {
   @ApiProperty({ example: 'ok' }) status!: string;
-  @ApiPropertyOptional({ example: 'disabled' }) push_functionality?: string;
+  @ApiPropertyOptional({ type: [PushServerDto], description: 'push on: our push engine' }) push_servers?: PushServerDto[];
+  @ApiPropertyOptional({ example: 'disabled', description: 'push off' }) push_functionality?: string;
 }
 
 class VersionDto {
@@ -34,7 +43,17 @@ export class HealthController {
   constructor(
     @Inject(METADATA_STORE) private readonly store: MetadataStore,
     @Inject(MESSAGE_LOG) private readonly log: MessageLog,
+    @Inject(AMS_CONFIG) private readonly config: AmsConfig,
+    @Inject(JOB_LEASES) private readonly leases: JobLeaseStore,
   ) {}
+
+  /** Inline delivery serves with this process; external workers are serving while one renews its heartbeat lease. */
+  private async pushServerStatus(): Promise<string> {
+    if (this.config.push.worker === 'inline') return 'SERVING';
+    const now = new Date();
+    const live = (await this.leases.list(PUSH_WORKER_LEASE_PREFIX)).some((lease) => lease.expiresAt > now);
+    return live ? 'SERVING' : 'Push server is currently unavailable';
+  }
 
   /** 503 naming the dependency that does not answer, so an operator (or a readiness probe) sees which one. */
   private async checkBackends(): Promise<void> {
@@ -58,8 +77,12 @@ export class HealthController {
       if (!isAdminView(ctx)) throw AmsError.unauthorized();
     }
     await this.checkBackends();
-    // Push delivery is not part of this build yet, so the service says so the way the original does.
-    return { status: 'ok', push_functionality: 'disabled' };
+    if (!this.config.push.enabled) return { status: 'ok', push_functionality: 'disabled' };
+    // spec 3.8: one entry for our push engine; `warning` when the push worker user is missing (push calls give 500).
+    const worker = await this.store.userByName(this.config.push.workerUser);
+    const ready = worker !== null && worker.serviceRoles.includes('push_worker');
+    const status = await this.pushServerStatus();
+    return { status: ready ? 'ok' : 'warning', push_servers: [{ endpoint: this.config.push.origin, status }] };
   }
 
   @Get('version')

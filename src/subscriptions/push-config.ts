@@ -10,13 +10,25 @@ export function isEmptyPushConfig(input: PushConfigInDto | undefined): boolean {
   return !input.type && !input.pushEndpoint && !input.mattermostUrl;
 }
 
-function isHttpsUrl(text: string): boolean {
+/** Operator rules on push URLs (AMS_PUSH_ALLOW_HTTP). */
+export interface PushUrlRules {
+  readonly allowHttp: boolean;
+}
+
+const HTTPS_ONLY: PushUrlRules = { allowHttp: false };
+
+function isPushUrl(text: string, rules: PushUrlRules): boolean {
   try {
     const url = new URL(text);
-    return url.protocol === 'https:' && url.hostname !== '';
+    return (url.protocol === 'https:' || (rules.allowHttp && url.protocol === 'http:')) && url.hostname !== '';
   } catch {
     return false;
   }
+}
+
+/** The URL a push config sends to: the endpoint, or the Mattermost webhook. */
+export function pushTargetUrl(config: PushConfigRecord): string {
+  return config.type === 'mattermost' ? config.mattermostUrl : config.pushEndpoint;
 }
 
 /**
@@ -27,6 +39,7 @@ export function resolvePushConfig(
   input: PushConfigInDto | undefined,
   previous: PushConfigRecord | null,
   newSecret: () => string,
+  rules: PushUrlRules = HTTPS_ONLY,
 ): PushConfigRecord | null {
   if (isEmptyPushConfig(input) || input === undefined) return null;
   // argo-ams-library (1.0) sends a pushEndpoint without `type`; an endpoint alone can only mean http_endpoint.
@@ -36,7 +49,7 @@ export function resolvePushConfig(
   }
   const type: PushType = input.type;
   const pushEndpoint = input.pushEndpoint ?? '';
-  if (type === 'http_endpoint' && !isHttpsUrl(pushEndpoint)) {
+  if (type === 'http_endpoint' && !isPushUrl(pushEndpoint, rules)) {
     throw AmsError.invalid('Push endpoint should be addressed by a valid https url');
   }
   const retryType = input.retryPolicy?.type || 'linear';
@@ -48,6 +61,10 @@ export function resolvePushConfig(
     throw AmsError.invalid("Authorization header type can only be of 'autogen' or 'disabled' type");
   }
   if (type === 'mattermost' && !input.mattermostUrl) throw AmsError.invalid('Field mattermostUrl cannot be empty');
+  // The original leaves mattermostUrl unchecked; we send to it, so it obeys the same https rule as endpoints.
+  if (type === 'mattermost' && !isPushUrl(input.mattermostUrl ?? '', rules)) {
+    throw AmsError.invalid('Push endpoint should be addressed by a valid https url');
+  }
 
   // Same endpoint keeps its verification; a new endpoint must be verified again. Mattermost needs no verification.
   const sameEndpoint = previous !== null && previous.type === type && previous.pushEndpoint === pushEndpoint;

@@ -134,6 +134,17 @@ export class SubscriptionsController {
     return this.subscriptions.modifyPushConfig(project, name, body.pushConfig);
   }
 
+  @Post(verb('subscription', 'verifyPushEndpoint'))
+  @HttpCode(200)
+  @Action('subscriptions:verifyPushEndpoint')
+  @ApiOperation({
+    summary: 'Verify the push endpoint: GET https://<host>/ams_verification_hash must answer 200 with the verificationHash',
+  })
+  @ApiOkResponse({ description: 'empty body' })
+  verifyPushEndpoint(@UrlProject() project: ProjectRecord, @Param('subscription') name: string): Promise<void> {
+    return this.subscriptions.verifyPushEndpoint(project, name);
+  }
+
   @Get(verb('subscription', 'offsets'))
   @Action('subscriptions:offsets')
   @ApiOperation({ summary: 'Oldest, newest and current offset of a subscription' })

@@ -4,5 +4,10 @@ import { TopicsModule } from '../topics/topics.module.js';
 import { SubscriptionsController } from './subscriptions.controller.js';
 import { SubscriptionsService } from './subscriptions.service.js';
 
-@Module({ imports: [TopicsModule, MetricsModule], controllers: [SubscriptionsController], providers: [SubscriptionsService] })
+@Module({
+  imports: [TopicsModule, MetricsModule],
+  controllers: [SubscriptionsController],
+  providers: [SubscriptionsService],
+  exports: [SubscriptionsService],
+})
 export class SubscriptionsModule {}

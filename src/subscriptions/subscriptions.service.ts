@@ -17,9 +17,11 @@ import { METADATA_STORE, type MetadataStore, type NewCursor } from '../storage/p
 import type {
   LogBounds,
   ProjectRecord,
+  PushConfigRecord,
   StoredMessage,
   SubscriptionRecord,
   TopicRecord,
+  UserRecord,
 } from '../storage/ports/records.js';
 import { PublishSignal } from '../topics/publish-signal.js';
 import { afterAcknowledge, afterPull, afterSeek, clampFloor } from './cumulative-ack.js';
@@ -35,9 +37,19 @@ import {
   type SubscriptionDto,
   type SubscriptionPageDto,
 } from './dto/subscription.dto.js';
-import { pushConfigView, resolvePushConfig } from './push-config.js';
+import { checkHostAllowed } from '../push/address-guard.js';
+import { verificationUrl } from '../push/push-body.js';
+import { OutboundError, PushHttpClient } from '../push/push-http-client.js';
+import { PushNotices } from '../push/push-notices.js';
+import { isEmptyPushConfig, pushConfigView, pushTargetUrl, resolvePushConfig } from './push-config.js';
 
 const DEFAULT_ACK_DEADLINE_SECONDS = 10;
+const PUSH_DISABLED = 'Push functionality is currently disabled';
+
+/** `pushStatus` of an active push subscription whose deliveries succeed (spec 4.6). */
+export function activeStatus(project: string, subscription: string): string {
+  return `Subscription ${subscriptionRef(project, subscription)} is currently active`;
+}
 /** How often a waiting pull re-reads the log, for publishes that reached another replica. */
 const LONG_POLL_RECHECK_MS = 1000;
 /** Compare-and-set retries before a contended cursor update gives up (each retry re-reads). */
@@ -63,6 +75,8 @@ export class SubscriptionsService {
     private readonly signal: PublishSignal,
     private readonly traffic: TrafficCounter,
     private readonly metrics: AmsMetrics,
+    private readonly outbound: PushHttpClient,
+    private readonly notices: PushNotices,
   ) {}
 
   async list(caller: Caller, project: ProjectRecord, page: PageQuery): Promise<SubscriptionPageDto> {
@@ -83,7 +97,11 @@ export class SubscriptionsService {
     if (topicName === null) throw AmsError.invalid('Invalid Topic name');
     const topic = await this.store.topic(project.uuid, topicName);
     if (topic === null) throw AmsError.notFound('Topic');
-    const pushConfig = resolvePushConfig(body.pushConfig, null, newSecret);
+    const worker = isEmptyPushConfig(body.pushConfig) ? null : await this.pushWorker();
+    const pushConfig = resolvePushConfig(body.pushConfig, null, newSecret, this.config.push);
+    if (pushConfig !== null) await this.checkPushTarget(pushConfig);
+    // Mattermost is active at once: the push worker joins the ACL (spec 4.6 activation).
+    const active = pushConfig?.verified === true && worker !== null;
     const { max } = await this.log.bounds(topic.logId);
     const subscription: SubscriptionRecord = {
       projectUuid: project.uuid,
@@ -91,13 +109,18 @@ export class SubscriptionsService {
       topicName,
       ackDeadlineSeconds: body.ackDeadlineSeconds || DEFAULT_ACK_DEADLINE_SECONDS,
       pushConfig,
-      authorizedUsers: [],
+      authorizedUsers: active ? [worker.uuid] : [],
       ackMode: 'cumulative',
       createdOn: this.clock.now(),
       // New subscriptions see only what is published after them (spec 3.6).
       cursor: { ackFloor: max, readOffset: max, window: null, version: 0 },
+      pushStatus: null,
     };
     if (!(await this.store.createSubscription(subscription))) throw AmsError.alreadyExists('Subscription');
+    if (active) {
+      await this.joinProject(worker, project);
+      this.notices.changed({ projectUuid: project.uuid, subscription: name });
+    }
     return this.view(project, subscription);
   }
 
@@ -108,18 +131,61 @@ export class SubscriptionsService {
   async delete(project: ProjectRecord, name: string): Promise<{ message: string } | undefined> {
     const subscription = await this.existing(project, name);
     if (!(await this.store.deleteSubscription(project.uuid, name))) throw AmsError.notFound('Subscription');
+    if (subscription.pushConfig === null) return undefined;
+    this.notices.changed({ projectUuid: project.uuid, subscription: name });
     // spec 3.6: deleting an active (verified) push subscription reports its deactivation.
-    return subscription.pushConfig?.verified
+    return subscription.pushConfig.verified
       ? { message: `Subscription ${subscriptionRef(project.name, name)} deactivated` }
       : undefined;
   }
 
+  /**
+   * spec 4.6: deactivate, store the new config, re-activate when it is active (same verified endpoint, or mattermost).
+   * The push worker is in the ACL exactly while the subscription is active; the push status starts afresh.
+   */
   async modifyPushConfig(project: ProjectRecord, name: string, input: PushConfigInDto | undefined): Promise<void> {
     const subscription = await this.existing(project, name);
-    const pushConfig = resolvePushConfig(input, subscription.pushConfig, newSecret);
-    if ((await this.store.updateSubscription(project.uuid, name, { pushConfig })) === null) {
+    const worker = isEmptyPushConfig(input) ? null : await this.pushWorker();
+    const pushConfig = resolvePushConfig(input, subscription.pushConfig, newSecret, this.config.push);
+    if (pushConfig !== null) await this.checkPushTarget(pushConfig);
+    const active = pushConfig?.verified === true && worker !== null;
+    const workerUuid = worker?.uuid ?? (await this.store.userByName(this.config.push.workerUser))?.uuid;
+    const others = subscription.authorizedUsers.filter((uuid) => uuid !== workerUuid);
+    const authorizedUsers = active ? [...others, worker.uuid] : others;
+    if ((await this.store.updateSubscription(project.uuid, name, { pushConfig, authorizedUsers, pushStatus: null })) === null) {
       throw AmsError.notFound('Subscription');
     }
+    if (active) await this.joinProject(worker, project);
+    if (pushConfig !== null || subscription.pushConfig !== null) {
+      this.notices.changed({ projectUuid: project.uuid, subscription: name });
+    }
+  }
+
+  /**
+   * spec 4.6 `:verifyPushEndpoint`, in its order: push on (409), worker (500), subscription (404), http_endpoint (409),
+   * not verified yet (409); then `GET <scheme>://<host[:port]>/ams_verification_hash` must answer 200 with the hash.
+   */
+  async verifyPushEndpoint(project: ProjectRecord, name: string): Promise<void> {
+    const worker = await this.pushWorker();
+    const subscription = await this.existing(project, name);
+    const config = subscription.pushConfig;
+    if (config === null || config.type !== 'http_endpoint') throw AmsError.conflict('Subscription is not in http push mode');
+    if (config.verified) throw AmsError.conflict('Push endpoint is already verified');
+    const failed = (reason: string) => new AmsError(401, 'UNAUTHORIZED', `Endpoint verification failed.${reason}`);
+    let answer;
+    try {
+      answer = await this.outbound.send({ method: 'GET', url: verificationUrl(config.pushEndpoint) });
+    } catch (err) {
+      throw failed(err instanceof OutboundError ? err.message : String(err));
+    }
+    if (answer.status !== 200) throw failed('Wrong response status code');
+    if (answer.body !== config.verificationHash) throw failed('Wrong verification hash');
+    const verified: PushConfigRecord = { ...config, verified: true };
+    const authorizedUsers = [...subscription.authorizedUsers.filter((uuid) => uuid !== worker.uuid), worker.uuid];
+    const patch = { pushConfig: verified, authorizedUsers, pushStatus: null };
+    if ((await this.store.updateSubscription(project.uuid, name, patch)) === null) throw AmsError.notFound('Subscription');
+    await this.joinProject(worker, project);
+    this.notices.changed({ projectUuid: project.uuid, subscription: name });
   }
 
   async modifyAckDeadline(project: ProjectRecord, name: string, seconds: number | undefined): Promise<void> {
@@ -245,10 +311,16 @@ export class SubscriptionsService {
     return messages;
   }
 
-  /** spec 2.4: push subscriptions are pulled only by the push worker or a service admin; consumers need the ACL. */
+  /**
+   * spec 2.4: push subscriptions are pulled only by the push worker (409 while push is off) or a service admin;
+   * consumers need the ACL.
+   */
   private checkMayPull(caller: Caller, subscription: SubscriptionRecord): void {
     if (subscription.pushConfig !== null && !caller.roles.has('push_worker') && !isServiceAdmin(caller)) {
       throw AmsError.forbidden();
+    }
+    if (subscription.pushConfig !== null && caller.roles.has('push_worker') && !this.config.push.enabled) {
+      throw AmsError.conflict(PUSH_DISABLED);
     }
     if (caller.roles.has('consumer') && !subscription.authorizedUsers.includes(caller.user?.uuid ?? '')) {
       throw AmsError.forbidden();
@@ -259,6 +331,38 @@ export class SubscriptionsService {
   private async boundsOf(project: ProjectRecord, subscription: SubscriptionRecord): Promise<LogBounds> {
     const topic = await this.store.topic(project.uuid, subscription.topicName);
     return topic === null ? { min: 0, max: 0 } : this.log.bounds(topic.logId);
+  }
+
+  /** The push worker user that push needs (spec 4.6 order: push on -> 409, worker user present -> 500). */
+  private async pushWorker(): Promise<UserRecord> {
+    if (!this.config.push.enabled) throw AmsError.conflict(PUSH_DISABLED);
+    const worker = await this.store.userByName(this.config.push.workerUser);
+    if (worker === null || !worker.serviceRoles.includes('push_worker')) {
+      throw AmsError.internal('Push functionality is currently unavailable');
+    }
+    return worker;
+  }
+
+  /** Activation adds the push worker to the project, without roles (spec 4.6; roles `[]`, not the original's null). */
+  private async joinProject(worker: UserRecord, project: ProjectRecord): Promise<void> {
+    if (worker.projects.some((m) => m.projectUuid === project.uuid)) return;
+    await this.store.updateUser(worker.uuid, {
+      projects: [...worker.projects, { projectUuid: project.uuid, roles: [] }],
+      modifiedOn: this.clock.now(),
+    });
+  }
+
+  /**
+   * Outbound safety at config time (pubsub-extensions 9): a push URL whose host is, or resolves to, a loopback,
+   * link-local, private or reserved address is refused unless AMS_PUSH_ALLOW_PRIVATE. Delivery checks again on every
+   * connection, since names can resolve differently later.
+   */
+  private async checkPushTarget(config: PushConfigRecord): Promise<void> {
+    const host = new URL(pushTargetUrl(config)).hostname;
+    const refused = await checkHostAllowed(host, this.config.push.allowPrivate);
+    if (refused !== null) {
+      throw AmsError.invalid(`Push endpoint must not address a loopback, link-local, private or reserved network (${refused})`);
+    }
   }
 
   private async existing(project: ProjectRecord, name: string): Promise<SubscriptionRecord> {
@@ -273,6 +377,9 @@ export class SubscriptionsService {
       topic: topicRef(project.name, subscription.topicName),
       pushConfig: pushConfigView(subscription.pushConfig),
       ackDeadlineSeconds: subscription.ackDeadlineSeconds,
+      ...(subscription.pushConfig?.verified === true && this.config.push.enabled
+        ? { pushStatus: subscription.pushStatus ?? activeStatus(project.name, subscription.name) }
+        : {}),
       createdOn: formatSeconds(subscription.createdOn),
     };
   }

@@ -212,6 +212,22 @@ export class UsersService {
     return (await this.store.createUser(admin)) ? admin : null;
   }
 
+  /**
+   * The push worker user of spec 4.10 (service role push_worker), created when missing so that push works on a fresh
+   * store; an existing user of that name is left as it is. Answers whether it was created.
+   */
+  async bootstrapPushWorker(name: string, token: string): Promise<boolean> {
+    if ((await this.store.userByName(name)) !== null) return false;
+    const issued = this.vault.issue(token);
+    const worker: UserRecord = {
+      ...blankUser(name, this.clock.now()),
+      tokenHash: issued.tokenHash,
+      tokenSealed: issued.tokenSealed,
+      serviceRoles: ['push_worker'],
+    };
+    return this.store.createUser(worker);
+  }
+
   private memberView(caller: Caller, project: ProjectRecord): UserView {
     return isServiceAdmin(caller) ? { privileged: true } : { privileged: false, onlyProject: project };
   }

@@ -89,6 +89,7 @@ function subscription(projectUuid: string, topicName: string, overrides: Partial
     ackMode: 'cumulative',
     createdOn: T0,
     cursor: { ackFloor: 0, readOffset: 0, window: null, version: 0 },
+    pushStatus: null,
     ...overrides,
   };
 }
@@ -688,6 +689,34 @@ export function metadataStoreContract(backend: string, open: OpenHarness<Metadat
         });
         assert.deepEqual((await store.subscription(p.uuid, s.name))?.cursor, s.cursor);
         assert.equal(await store.updateSubscription(p.uuid, name('missing'), { ackDeadlineSeconds: 1 }), null);
+      });
+
+      it('keeps a push status and changes it alone', async () => {
+        const p = await newProject();
+        const s = await newSubscription(p.uuid, name('t'), { pushConfig: { ...PUSH, verified: true } });
+        const failed = '2024-03-01T10:00:05 - Could not send message, connect ECONNREFUSED';
+        assert.deepEqual(await store.updateSubscription(p.uuid, s.name, { pushStatus: failed }), { ...s, pushStatus: failed });
+        assert.deepEqual(await store.subscription(p.uuid, s.name), { ...s, pushStatus: failed });
+        assert.deepEqual(await store.updateSubscription(p.uuid, s.name, { pushStatus: null }), s);
+        const created = await newSubscription(p.uuid, name('t'), { pushStatus: failed });
+        assert.equal((await store.subscription(p.uuid, created.name))?.pushStatus, failed);
+      });
+
+      it('lists the active push subscriptions of every project, oldest first', async () => {
+        const p = await newProject();
+        const q = await newProject();
+        const mine = new Set([p.uuid, q.uuid]);
+        const t = name('t');
+        await newSubscription(p.uuid, t);
+        const first = await newSubscription(p.uuid, t, { pushConfig: { ...PUSH, verified: true } });
+        await newSubscription(p.uuid, t, { pushConfig: PUSH });
+        const chat: PushConfigRecord = { ...PUSH, type: 'mattermost', pushEndpoint: '', mattermostUrl: 'https://chat.example.org/h', verified: true };
+        const second = await newSubscription(q.uuid, t, { pushConfig: chat });
+        const active = async () => (await store.listActivePushSubscriptions()).filter((s) => mine.has(s.projectUuid));
+        assert.deepEqual(await active(), [first, second]);
+        await store.updateSubscription(p.uuid, first.name, { pushConfig: null });
+        await store.deleteSubscription(q.uuid, second.name);
+        assert.deepEqual(await active(), []);
       });
 
       it('deletes a subscription once', async () => {

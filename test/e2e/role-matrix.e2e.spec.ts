@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { ADMIN_TOKEN, type RunningApp, startApp, unique } from '../support/app.js';
 import { amsError, type Reply } from '../support/client.js';
 import { newProject, type ProjectFixture } from '../support/fixtures.js';
+import { PushReceiver } from '../support/push-receiver.js';
 import { type MatrixRow, type ProjectRoleName, ROLE_MATRIX, routeKey, type ServiceRole } from './role-matrix.table.js';
 
 /**
@@ -77,6 +78,7 @@ interface World {
   readonly publisher: { name: string; token: string; uuid: string };
   readonly tokens: Map<string, string | undefined>;
   readonly names: Map<string, string>;
+  readonly receiver: PushReceiver;
 }
 
 const exists = async (w: World, path: string): Promise<void> => {
@@ -271,6 +273,18 @@ const PREPARE: Record<string, Preparation> = {
     params: { subscription: await w.project.subscription(w.topic) },
     body: { pushConfig: {} },
   }),
+  [routeKey('POST', '/v1/projects/{project}/subscriptions/{subscription}:verifyPushEndpoint')]: async (w) => {
+    // a push subscription to the test's own receiver, which answers its hash (the app allows http and 127.0.0.1)
+    const topic = `projects/${w.project.name}/topics/${w.topic}`;
+    const name = unique('push');
+    const created = await w.app.admin.put(`/v1/projects/${w.project.name}/subscriptions/${name}`, {
+      topic,
+      pushConfig: { type: 'http_endpoint', pushEndpoint: `${w.receiver.url}/push` },
+    });
+    assert.equal(created.status, 200, created.text);
+    w.receiver.verificationHash = created.body.pushConfig.verificationHash as string;
+    return { params: { subscription: name } };
+  },
   [routeKey('POST', '/v1/projects/{project}/subscriptions/{subscription}:modifyOffset')]: async (w) => ({
     // a new topic and subscription: min = max = 0
     params: { subscription: await w.project.subscription(await w.project.topic()) },
@@ -308,7 +322,8 @@ describe('route x role matrix (spec 2.1, 2.3)', () => {
   let world: World;
 
   before(async () => {
-    const app = await startApp({ AMS_SERVICE_TOKEN: SERVICE_TOKEN });
+    const app = await startApp({ AMS_SERVICE_TOKEN: SERVICE_TOKEN, AMS_PUSH_ALLOW_HTTP: 'true', AMS_PUSH_ALLOW_PRIVATE: 'true' });
+    const receiver = await new PushReceiver().start();
     const project = await newProject(app, 'rm');
     const other = await newProject(app, 'rmq');
     const tokens = new Map<string, string | undefined>();
@@ -361,11 +376,13 @@ describe('route x role matrix (spec 2.1, 2.3)', () => {
       publisher: { name: publisher.name, token: publisher.token, uuid: shown.body.uuid as string },
       tokens,
       names,
+      receiver,
     };
   });
 
   after(async () => {
     await world?.app.close();
+    await world?.receiver.close();
   });
 
   it('every identity of the matrix was set up', () => {

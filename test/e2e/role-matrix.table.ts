@@ -168,6 +168,12 @@ export const ROLE_MATRIX: readonly MatrixRow[] = [
     roles: [SA, PA],
   },
   {
+    method: 'POST',
+    path: '/v1/projects/{project}/subscriptions/{subscription}:verifyPushEndpoint',
+    action: 'subscriptions:verifyPushEndpoint',
+    roles: [SA, PA],
+  },
+  {
     method: 'GET',
     path: '/v1/projects/{project}/subscriptions/{subscription}:metrics',
     action: 'subscriptions:metrics',

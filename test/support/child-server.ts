@@ -15,6 +15,9 @@ export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** The built service, as `npm start` runs it (scripts/test.sh builds dist/ before any test runs). */
 export const MAIN_JS = fileURLToPath(new URL('../../../dist/main.js', import.meta.url));
 
+/** The built push worker, as `npm run start:push` runs it. */
+export const PUSH_MAIN_JS = fileURLToPath(new URL('../../../dist/push-main.js', import.meta.url));
+
 /** A port nothing listens on right now: bind port 0, read what the OS gave, let it go. */
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -45,13 +48,13 @@ const INHERITED = /^AMS_STORE$/;
  * Starts `node dist/main.js` with the given AMS_* variables on top of this process's environment. Of this process's own
  * AMS_* variables only the backend choice is kept, so the caller decides the rest of the configuration.
  */
-export function spawnServer(env: Record<string, string>): ChildServer {
+export function spawnServer(env: Record<string, string>, script: string = MAIN_JS): ChildServer {
   const base = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !key.startsWith('AMS_') || INHERITED.test(key)),
   );
   // On kafka-mongo the data directory names the database and topic prefix, so a restart finds its data again.
   const backend = env.AMS_DATA_DIR === undefined ? {} : backendEnv(env.AMS_DATA_DIR);
-  const child = spawn(process.execPath, [MAIN_JS], {
+  const child = spawn(process.execPath, [script], {
     env: { ...base, ...backend, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

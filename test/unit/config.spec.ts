@@ -199,3 +199,82 @@ describe('loadConfig: each bad value throws a ConfigError naming the variable', 
     }
   });
 });
+
+describe('loadConfig: push', () => {
+  it('defaults: enabled, inline, push_worker_0, https only, no private addresses, 15 s leases', () => {
+    const push = loadConfig({ AMS_PORT: '9000' }).push;
+    assert.deepEqual(
+      { ...push, origin: push.origin.endsWith(':9000') },
+      {
+        enabled: true,
+        worker: 'inline',
+        workerUser: 'push_worker_0',
+        workerToken: null,
+        allowPrivate: false,
+        allowHttp: false,
+        timeoutMs: 30_000,
+        leaseMs: 15_000,
+        reconcileMs: 5000,
+        maxSubscriptions: 1000,
+        origin: true,
+        notices: 'none',
+        noticeListen: null,
+        noticeTargets: [],
+      },
+    );
+    assert.equal(loadConfig({ AMS_STORE: 'kafka-mongo', AMS_KAFKA_BROKERS: 'k:9092', AMS_MONGODB_URI: 'mongodb://m/ams', AMS_TOKEN_KEY: 'a'.repeat(64) }).push.notices, 'kafka');
+  });
+
+  it('reads every push variable', () => {
+    const push = loadConfig({
+      AMS_PUSH_ENABLED: 'false',
+      AMS_PUSH_WORKER: 'external',
+      AMS_PUSH_WORKER_USER: 'pusher',
+      AMS_PUSH_WORKER_TOKEN: 'push-worker-token-1',
+      AMS_PUSH_ALLOW_PRIVATE: 'true',
+      AMS_PUSH_ALLOW_HTTP: '1',
+      AMS_PUSH_TIMEOUT_MS: '500',
+      AMS_PUSH_LEASE_S: '2',
+      AMS_PUSH_RECONCILE_MS: '100',
+      AMS_PUSH_MAX_SUBSCRIPTIONS: '7',
+      AMS_PUSH_ORIGIN: 'ams.example.org:443',
+      AMS_PUSH_NOTICES: 'tcp',
+      AMS_PUSH_NOTICE_LISTEN: '127.0.0.1:7001',
+      AMS_PUSH_NOTICE_TARGETS: 'w1:7001, [::1]:7002',
+    }).push;
+    assert.deepEqual(push, {
+      enabled: false,
+      worker: 'external',
+      workerUser: 'pusher',
+      workerToken: 'push-worker-token-1',
+      allowPrivate: true,
+      allowHttp: true,
+      timeoutMs: 500,
+      leaseMs: 2000,
+      reconcileMs: 100,
+      maxSubscriptions: 7,
+      origin: 'ams.example.org:443',
+      notices: 'tcp',
+      noticeListen: { host: '127.0.0.1', port: 7001 },
+      noticeTargets: [
+        { host: 'w1', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+    });
+  });
+
+  it('refuses bad push values', () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ AMS_PUSH_ENABLED: 'yes' }, /AMS_PUSH_ENABLED must be true or false/],
+      [{ AMS_PUSH_WORKER: 'both' }, /AMS_PUSH_WORKER must be one of inline, external/],
+      [{ AMS_PUSH_WORKER_USER: 'bad name' }, /AMS_PUSH_WORKER_USER must match/],
+      [{ AMS_PUSH_LEASE_S: '0' }, /AMS_PUSH_LEASE_S must be between 1 and 3600/],
+      [{ AMS_PUSH_LEASE_S: '2', AMS_PUSH_RECONCILE_MS: '1500' }, /AMS_PUSH_RECONCILE_MS must be at most half of AMS_PUSH_LEASE_S/],
+      [{ AMS_PUSH_NOTICES: 'kafka' }, /AMS_PUSH_NOTICES kafka needs AMS_STORE=kafka-mongo/],
+      [{ AMS_PUSH_NOTICE_LISTEN: 'nope' }, /AMS_PUSH_NOTICE_LISTEN must be host:port/],
+      [{ AMS_PUSH_NOTICE_TARGETS: 'a:1,b' }, /AMS_PUSH_NOTICE_TARGETS must be host:port, got "b"/],
+    ];
+    for (const [env, message] of cases) assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && message.test(err.message), JSON.stringify(env));
+  });
+});
+

@@ -67,6 +67,7 @@ CREATE TABLE IF NOT EXISTS subscriptions (
   window_end INTEGER,
   window_pulled_at INTEGER,
   cursor_version INTEGER NOT NULL,
+  push_status TEXT,
   UNIQUE (project_uuid, name)
 );
 CREATE INDEX IF NOT EXISTS subscriptions_by_topic ON subscriptions (project_uuid, topic_name);
@@ -207,6 +208,7 @@ export class SqliteFile {
   private migrate(): void {
     this.db.transaction(() => {
       this.db.exec(SCHEMA);
+      this.addMissingColumns();
       const row = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
         | { value: string }
         | undefined;
@@ -219,7 +221,19 @@ export class SqliteFile {
           "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )
         .run(String(SCHEMA_VERSION));
-    })();
+    }).immediate(); // an API and a push worker may open the file at the same moment
+  }
+
+  /**
+   * Columns added after a table's first release, for data directories created before them. Checked by presence rather
+   * than by schema version, so additions made in parallel branches of the code do not depend on their order.
+   */
+  private addMissingColumns(): void {
+    const added: [table: string, column: string, type: string][] = [['subscriptions', 'push_status', 'TEXT']];
+    for (const [table, column, type] of added) {
+      const columns = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+      if (!columns.some((c) => c.name === column)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+    }
   }
 
   close(): void {

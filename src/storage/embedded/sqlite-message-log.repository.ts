@@ -46,7 +46,7 @@ export class SqliteMessageLog implements MessageLog {
       ),
       publishTimeAt: this.db.prepare('SELECT publish_us FROM messages WHERE log_id = ? AND offset = ?').pluck(),
     };
-    this.appendTx = this.db.transaction((logId: string, messages: readonly NewMessage[]) => this.appendNow(logId, messages));
+    this.appendTx = this.db.transaction((logId: string, messages: readonly NewMessage[]) => this.appendNow(logId, messages)).immediate;
   }
 
   async ping(): Promise<void> {
@@ -65,11 +65,13 @@ export class SqliteMessageLog implements MessageLog {
     this.db.transaction(() => {
       this.statements.deleteMessages.run(logId);
       this.statements.deleteLog.run(logId);
-    })();
+    }).immediate();
   }
 
   async append(logId: string, messages: readonly NewMessage[]): Promise<Appended[]> {
     if (messages.length === 0) return [];
+    // IMMEDIATE: take the write lock first (waiting up to busy_timeout), so a push worker process writing the same
+    // file cannot make the read-then-write upgrade fail with SQLITE_BUSY.
     return this.appendTx(logId, messages);
   }
 

@@ -116,6 +116,7 @@ function subscriptionFrom(row: Row): SubscriptionRecord {
       window: windowEnd === null ? null : { end: windowEnd, pulledAt: toDate(row.window_pulled_at) },
       version: row.cursor_version as number,
     },
+    pushStatus: (row.push_status as string | null) ?? null,
   };
 }
 
@@ -184,6 +185,7 @@ const SUBSCRIPTION_COLUMNS = {
   ackDeadlineSeconds: same,
   pushConfig: (value: PushConfigRecord | null) => (value === null ? null : JSON.stringify(value)),
   authorizedUsers: asJson,
+  pushStatus: same,
 };
 const RENAMED_COLUMNS: Record<string, string> = {
   'authorized_users = ?': 'acl = ?',
@@ -255,7 +257,7 @@ export class SqliteMetadataStore implements MetadataStore {
         update.run(JSON.stringify(kept), member.uuid);
       }
       return deleted;
-    })();
+    }).immediate();
   }
 
   // ---- users ----------------------------------------------------------------------------------------------------
@@ -387,8 +389,8 @@ export class SqliteMetadataStore implements MetadataStore {
   async createSubscription(s: SubscriptionRecord): Promise<boolean> {
     return this.insertUnique(
       `INSERT INTO subscriptions (project_uuid, name, topic_name, ack_deadline, push_config, acl, ack_mode, created_on,
-         ack_floor, read_offset, window_end, window_pulled_at, cursor_version)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         ack_floor, read_offset, window_end, window_pulled_at, cursor_version, push_status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         s.projectUuid,
         s.name,
@@ -403,6 +405,7 @@ export class SqliteMetadataStore implements MetadataStore {
         s.cursor.window?.end ?? null,
         s.cursor.window?.pulledAt.getTime() ?? null,
         s.cursor.version,
+        s.pushStatus,
       ],
     );
   }
@@ -448,7 +451,15 @@ export class SqliteMetadataStore implements MetadataStore {
       return (
         this.sql('DELETE FROM subscriptions WHERE project_uuid = ? AND name = ?').run(projectUuid, name).changes === 1
       );
-    })();
+    }).immediate();
+  }
+
+  async listActivePushSubscriptions(): Promise<SubscriptionRecord[]> {
+    return (
+      this.sql(
+        "SELECT * FROM subscriptions WHERE push_config IS NOT NULL AND json_extract(push_config, '$.verified') = 1 ORDER BY seq",
+      ).all() as Row[]
+    ).map(subscriptionFrom);
   }
 
   async compareAndSetCursor(projectUuid: string, name: string, expectedVersion: number, next: NewCursor): Promise<boolean> {
@@ -547,7 +558,7 @@ export class SqliteMetadataStore implements MetadataStore {
       for (const c of batch.counts) add.run(c.projectUuid, c.topicName, c.day, c.messages, c.bytes, c.projectUuid);
       // A batch is retried within seconds of its first try; remembering the last ones is plenty.
       this.sql('DELETE FROM daily_count_batches WHERE seq <= ?').run(Number(seen.lastInsertRowid) - KEPT_BATCH_IDS);
-    })();
+    }).immediate();
   }
 
   async dailyCounts(filter: DailyCountFilter): Promise<DailyCount[]> {
@@ -736,7 +747,7 @@ export class SqliteMetadataStore implements MetadataStore {
         }
       }
       return this.one(`SELECT * FROM ${table} WHERE ${where}`, keys, map) ?? 'missing';
-    })();
+    }).immediate();
   }
 
   /** Newest first by insertion sequence; the position handed out is the sequence number of the next page's head. */

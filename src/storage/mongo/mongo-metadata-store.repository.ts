@@ -163,6 +163,7 @@ function subscriptionFrom(d: Doc): SubscriptionRecord {
       window: c.windowEnd === null || c.windowEnd === undefined ? null : { end: c.windowEnd, pulledAt: c.windowPulledAt },
       version: c.version,
     },
+    pushStatus: d.pushStatus ?? null,
   };
 }
 
@@ -437,6 +438,13 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
       const deleted = (await this.subscriptions.deleteOne({ projectUuid, name })).deletedCount === 1;
       await this.trafficCounters.deleteMany({ kind: 'subscription', projectUuid, name });
       return deleted;
+    });
+  }
+
+  listActivePushSubscriptions(): Promise<SubscriptionRecord[]> {
+    return this.run(async () => {
+      const docs = (await this.subscriptions.collection.find({ 'pushConfig.verified': true }).sort({ _id: 1 }).toArray()) as Doc[];
+      return docs.map(subscriptionFrom);
     });
   }
 

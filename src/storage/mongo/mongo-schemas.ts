@@ -106,6 +106,7 @@ export const SubscriptionSchema = new Schema(
       windowPulledAt: { type: Date, default: null },
       version: { type: Number, required: true },
     },
+    pushStatus: { type: String, default: null },
   },
   { ...options, collection: 'subscriptions' },
 );

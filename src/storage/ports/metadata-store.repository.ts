@@ -38,7 +38,7 @@ export type SchemaPatch = Partial<Pick<SchemaRecord, 'name' | 'type' | 'document
 
 export type TopicPatch = Partial<Pick<TopicRecord, 'schemaUuid' | 'authorizedUsers'>>;
 
-export type SubscriptionPatch = Partial<Pick<SubscriptionRecord, 'ackDeadlineSeconds' | 'authorizedUsers'>> & {
+export type SubscriptionPatch = Partial<Pick<SubscriptionRecord, 'ackDeadlineSeconds' | 'authorizedUsers' | 'pushStatus'>> & {
   pushConfig?: PushConfigRecord | null;
 };
 
@@ -142,6 +142,11 @@ export interface MetadataStore {
   updateSubscription(projectUuid: string, name: string, patch: SubscriptionPatch): Promise<SubscriptionRecord | null>;
   /** Removes the subscription with its leases and resource counters. */
   deleteSubscription(projectUuid: string, name: string): Promise<boolean>;
+  /**
+   * The active push subscriptions of every project (push config present and verified; mattermost ones are verified
+   * from the start), in creation order: what push workers serve (spec 4.6).
+   */
+  listActivePushSubscriptions(): Promise<SubscriptionRecord[]>;
   /** Applies only while the stored cursor still has `expectedVersion`; says whether it applied. */
   compareAndSetCursor(projectUuid: string, name: string, expectedVersion: number, next: NewCursor): Promise<boolean>;
 

@@ -122,6 +122,11 @@ export interface SubscriptionRecord {
   readonly ackMode: AckMode;
   readonly createdOn: Date;
   readonly cursor: CursorState;
+  /**
+   * The last push delivery failure (`<time> - Could not send message, <detail>`), written by the push worker when the
+   * outcome changes; null while deliveries succeed or before the first attempt (spec 4.6 `pushStatus`).
+   */
+  readonly pushStatus: string | null;
 }
 
 /** A message as a publisher hands it over. */

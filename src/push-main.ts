@@ -1,0 +1,100 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { ConsoleLogger, type INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
+import { type AmsConfig, ConfigError, loadConfig } from './config/config.js';
+import kafkajs from 'kafkajs';
+import { PushDispatcher } from './push/push-dispatcher.js';
+import { PUSH_NOTICE_PATTERN } from './push/push-notices.js';
+import { PushWorkerModule } from './push/push-worker.module.js';
+
+/**
+ * `npm run start:push`: a push worker without the HTTP API. It delivers the push subscriptions whose leases it holds
+ * and listens for push notices (AMS_PUSH_NOTICES: tcp on AMS_PUSH_NOTICE_LISTEN, or kafka); without notices it still
+ * reconciles from the store every AMS_PUSH_RECONCILE_MS.
+ */
+async function main(): Promise<void> {
+  let config: AmsConfig;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  if (!config.push.enabled) {
+    process.stderr.write('invalid configuration: AMS_PUSH_ENABLED is false, a push worker has nothing to do\n');
+    process.exit(2);
+  }
+  const logger = new ConsoleLogger({ json: true, colors: false, logLevels: logLevels(config.logLevel) });
+  const module = PushWorkerModule.forConfig(config);
+  const listener = noticeListener(config);
+  let app: INestApplicationContext;
+  if (listener === null) {
+    app = await NestFactory.createApplicationContext(module, { logger });
+    app.enableShutdownHooks();
+    await app.init();
+  } else {
+    if (config.push.notices === 'kafka') await ensureNoticeTopic(config);
+    const service = await NestFactory.createMicroservice<MicroserviceOptions>(module, { ...listener, logger });
+    service.enableShutdownHooks();
+    await service.listen();
+    app = service;
+  }
+  const dispatcher = app.get(PushDispatcher);
+  logger.log(`AMS push worker ${dispatcher.holder} running (store ${config.store}, notices ${config.push.notices})`, 'PushWorker');
+}
+
+const { Kafka, logLevel } = kafkajs;
+
+function noticeListener(config: AmsConfig): MicroserviceOptions | null {
+  const push = config.push;
+  if (push.notices === 'tcp' && push.noticeListen !== null) {
+    return { transport: Transport.TCP, options: { host: push.noticeListen.host, port: push.noticeListen.port } };
+  }
+  if (push.notices === 'kafka' && config.kafka !== null) {
+    return {
+      transport: Transport.KAFKA,
+      options: {
+        client: { clientId: 'ams-push-worker', brokers: [...config.kafka.brokers], logLevel: 1 },
+        // A group of its own per worker: every worker gets every notice (a broadcast, not a work queue).
+        consumer: { groupId: `ams-push-worker-${randomUUID()}` },
+        subscribe: { fromBeginning: false },
+        run: { autoCommit: true },
+      },
+    };
+  }
+  return null;
+}
+
+/** The notices topic must exist before a consumer subscribes to it; brokers may not create topics on demand. */
+async function ensureNoticeTopic(config: AmsConfig): Promise<void> {
+  if (config.kafka === null) return;
+  const admin = new Kafka({ clientId: 'ams-push-worker-admin', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const existing = await admin.listTopics();
+    if (!existing.includes(PUSH_NOTICE_PATTERN)) {
+      await admin.createTopics({
+        topics: [{ topic: PUSH_NOTICE_PATTERN, numPartitions: 1, replicationFactor: config.kafka.replicationFactor }],
+        waitForLeaders: true,
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+function logLevels(level: string): ('fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose')[] {
+  const order = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
+  const upTo = { fatal: 0, error: 1, warn: 2, info: 3, debug: 4, trace: 5, silent: -1 }[level] ?? 3;
+  return order.slice(0, upTo + 1);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`AMS push worker failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,16 @@
+import { Global, Module } from '@nestjs/common';
+import { PushHttpClient } from './push-http-client.js';
+import { PushMetrics } from './push-metrics.js';
+import { PushNotices } from './push-notices.js';
+import { PushNoticeSender } from './push-transport.js';
+
+/**
+ * What the API and the push workers share: outbound HTTP with the address guard (deliveries and endpoint
+ * verification), push-config change notices, and the push counters. Delivery itself is PushModule.
+ */
+@Global()
+@Module({
+  providers: [PushHttpClient, PushNotices, PushMetrics, PushNoticeSender],
+  exports: [PushHttpClient, PushNotices, PushMetrics],
+})
+export class PushCoreModule {}

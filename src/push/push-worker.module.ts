@@ -1,0 +1,33 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { CommonModule } from '../common/common.module.js';
+import type { AmsConfig } from '../config/config.js';
+import { ConfigModule } from '../config/config.module.js';
+import { PrometheusModule } from '../metrics/prometheus.module.js';
+import { StorageModule } from '../storage/storage.module.js';
+import { PushCoreModule } from './push-core.module.js';
+import { PushModule } from './push.module.js';
+import { PushNoticeController } from './push-transport.js';
+
+/**
+ * The separate push worker (`npm run start:push`): configuration, storage, the push dispatcher and the listener for
+ * push notices; no HTTP API. It shares the store with the API (the same SQLite file, or the same MongoDB and Kafka).
+ */
+@Module({})
+export class PushWorkerModule {
+  static forConfig(config: AmsConfig): DynamicModule {
+    return {
+      module: PushWorkerModule,
+      imports: [
+        ConfigModule.forConfig(config),
+        ScheduleModule.forRoot(),
+        PrometheusModule,
+        StorageModule.forStore(config.store),
+        CommonModule,
+        PushCoreModule,
+        PushModule,
+      ],
+      controllers: [PushNoticeController],
+    };
+  }
+}
