@@ -3,7 +3,7 @@ import type { Caller } from '../auth/caller.js';
 import { AmsError } from '../common/ams-error.js';
 import { Clock } from '../common/time.js';
 import { type DailyCountFilter, METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-store.repository.js';
-import type { CountedKind, ProjectRecord, ResourceCounters } from '../storage/ports/records.js';
+import { type CountedKind, type ProjectRecord, PUSH_COUNTED_KINDS, type ResourceCounters } from '../storage/ports/records.js';
 import type { MetricListDto } from './dto/metric.dto.js';
 import type { UsageReportDto, VaReportDto } from './dto/usage-report.dto.js';
 import { allNodeMetrics, NodeSamples } from './node-metrics.js';
@@ -113,9 +113,16 @@ export class MetricsService {
     if (caller.roles.has('consumer') && !inAcl(caller, subscription?.authorizedUsers)) throw AmsError.forbidden();
     if (subscription === null) throw AmsError.notFound('Subscription');
     await this.flush(this.traffic);
-    const kind: CountedKind = 'subscription';
-    const counters = await this.store.resourceCounters(kind, project.uuid, name, subscriptionIncarnation(subscription));
-    return { metrics: subscriptionMetrics({ subscription: name, traffic: trafficOf(counters) }, this.clock.now()) };
+    const incarnation = subscriptionIncarnation(subscription);
+    const count = (kind: CountedKind): Promise<ResourceCounters> =>
+      this.store.resourceCounters(kind, project.uuid, name, incarnation);
+    const traffic = trafficOf(await count('subscription'));
+    if (subscription.pushConfig === null) {
+      return { metrics: subscriptionMetrics({ subscription: name, traffic }, this.clock.now()) };
+    }
+    const [delivered, failures, retries] = await Promise.all(PUSH_COUNTED_KINDS.map(count));
+    const push = { delivered: delivered.messages, failures: failures.messages, retries: retries.messages };
+    return { metrics: subscriptionMetrics({ subscription: name, traffic, push }, this.clock.now()) };
   }
 
   /** The VA report of these projects over the window, from the daily counters (this node's pending ones written first). */

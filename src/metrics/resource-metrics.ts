@@ -97,6 +97,22 @@ export const SUBSCRIPTION_RATE = rate(
   'A rate that displays how many messages were consumed per second between the last two consume events',
 );
 
+export const SUBSCRIPTION_PUSHED = counter(
+  'subscription.number_of_pushed_messages',
+  'subscription',
+  'Counter that displays the number of messages the push endpoint of the specific subscription accepted',
+);
+export const SUBSCRIPTION_PUSH_FAILURES = counter(
+  'subscription.number_of_push_failures',
+  'subscription',
+  'Counter that displays the number of failed push attempts (consume, send or acknowledge) of the specific subscription',
+);
+export const SUBSCRIPTION_PUSH_RETRIES = counter(
+  'subscription.number_of_push_retries',
+  'subscription',
+  'Counter that displays the number of push attempts that resent messages after a failed attempt',
+);
+
 /** Daily series hold at most this many days (spec 3.8), the newest. */
 export const DAILY_POINTS = 30;
 
@@ -189,12 +205,32 @@ export function topicMetrics(
   ];
 }
 
-/** `GET .../subscriptions/S:metrics`, in the original's order; the rate is stamped with the last pull that returned messages. */
-export function subscriptionMetrics(f: { readonly subscription: string; readonly traffic: Traffic }, now: Date): MetricDto[] {
+/** What push delivery did for a subscription, over every process that pushed it. */
+export interface PushFigures {
+  readonly delivered: number;
+  readonly failures: number;
+  readonly retries: number;
+}
+
+/**
+ * `GET .../subscriptions/S:metrics`, in the original's order; the rate is stamped with the last pull that returned
+ * messages. A push subscription adds its push counters after them (an extension: pull subscriptions look as in AMS).
+ */
+export function subscriptionMetrics(
+  f: { readonly subscription: string; readonly traffic: Traffic; readonly push?: PushFigures },
+  now: Date,
+): MetricDto[] {
   const stamp = formatSeconds(now);
   return [
     single(SUBSCRIPTION_MESSAGES, f.subscription, f.traffic.messages, stamp),
     single(SUBSCRIPTION_BYTES, f.subscription, f.traffic.bytes, stamp),
     single(SUBSCRIPTION_RATE, f.subscription, f.traffic.rate, lastStamp(f.traffic.lastAt)),
+    ...(f.push === undefined
+      ? []
+      : [
+          single(SUBSCRIPTION_PUSHED, f.subscription, f.push.delivered, stamp),
+          single(SUBSCRIPTION_PUSH_FAILURES, f.subscription, f.push.failures, stamp),
+          single(SUBSCRIPTION_PUSH_RETRIES, f.subscription, f.push.retries, stamp),
+        ]),
   ];
 }

@@ -3,6 +3,7 @@ import { Clock, SystemClock } from '../common/time.js';
 import { METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-store.repository.js';
 import type {
   CountedKind,
+  PushCountedKind,
   ResourceCount,
   ResourceCountBatch,
   SubscriptionRecord,
@@ -68,6 +69,16 @@ export class TrafficCounter extends RollUp<Tally> {
     at: Date,
   ): void {
     this.record('subscription', subscription.projectUuid, subscription.name, subscriptionIncarnation(subscription), count, bytes, at);
+  }
+
+  /** `count` push outcomes of the subscription at `at`: messages delivered, failed attempts or retries. */
+  recordPush(
+    kind: PushCountedKind,
+    subscription: Pick<SubscriptionRecord, 'projectUuid' | 'name' | 'createdOn'>,
+    count: number,
+    at: Date,
+  ): void {
+    this.record(kind, subscription.projectUuid, subscription.name, subscriptionIncarnation(subscription), count, 0, at);
   }
 
   protected write(batch: ResourceCountBatch): Promise<void> {

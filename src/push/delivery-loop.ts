@@ -7,7 +7,7 @@ import type { PushConfigRecord } from '../storage/ports/records.js';
 import type { SubscriptionsService } from '../subscriptions/subscriptions.service.js';
 import { type PushedMessage, pushedSubscriptionName, pushRequest } from './push-body.js';
 import { OutboundError, type PushHttpClient } from './push-http-client.js';
-import type { PushMetrics } from './push-metrics.js';
+import type { PushMetrics, PushTarget } from './push-metrics.js';
 import { type AttemptOutcome, firstAttempt, nextAttempt, type RetryPolicy, type RetryState } from './retry-policy.js';
 
 /** The push worker as the subscriptions service sees it: allowed to pull push subscriptions (spec 2.4). */
@@ -111,12 +111,12 @@ export class DeliveryLoop {
     } catch (err) {
       // spec 4.6: delivery stops by itself when the project or the subscription is gone.
       if (err instanceof AmsError && (err.code === 404 || err.code === 403)) return { outcome: 'gone', config };
-      return { outcome: await this.failed(`Could not consume message, ${describe(err)}`, project.name), config };
+      return { outcome: await this.failed(`Could not consume message, ${describe(err)}`, { project: project.name, subscription }), config };
     }
     if (messages.length === 0) return { outcome: 'empty', config };
     if (this.stopped) return { outcome: 'empty', config }; // the lease may be gone: leave the batch to its next holder
 
-    if (this.failedBefore) this.deps.metrics.countRetry(project.name, this.subscription);
+    if (this.failedBefore) this.deps.metrics.countRetry(project.name, subscription);
     const request = pushRequest(
       config,
       messages.map((m) => m.message),
@@ -125,25 +125,26 @@ export class DeliveryLoop {
     try {
       const answer = await this.deps.outbound.send({ method: 'POST', url: request.url, headers: request.headers, body: request.body });
       if (!request.success.includes(answer.status)) {
-        return { outcome: await this.failed(`Could not send message, endpoint answered ${answer.status}`, project.name), config };
+        return { outcome: await this.failed(`Could not send message, endpoint answered ${answer.status}`, { project: project.name, subscription }), config };
       }
     } catch (err) {
-      return { outcome: await this.failed(`Could not send message, ${describe(err)}`, project.name), config };
+      return { outcome: await this.failed(`Could not send message, ${describe(err)}`, { project: project.name, subscription }), config };
     }
     try {
       await subscriptions.acknowledge(project, this.subscription, [messages[messages.length - 1].ackId]);
     } catch (err) {
-      return { outcome: await this.failed(`Could not acknowledge message, ${describe(err)}`, project.name), config };
+      return { outcome: await this.failed(`Could not acknowledge message, ${describe(err)}`, { project: project.name, subscription }), config };
     }
-    this.deps.metrics.countDelivered(project.name, this.subscription, messages.length);
+    this.deps.metrics.countDelivered(project.name, subscription, messages.length);
     this.failedBefore = false;
     await this.writeStatus(null);
     return { outcome: 'success', config };
   }
 
-  private async failed(detail: string, projectName?: string): Promise<'failure'> {
+  /** A failed attempt: counted when the subscription is known (not when the store could not even be read). */
+  private async failed(detail: string, known?: { project: string; subscription: PushTarget }): Promise<'failure'> {
     this.failedBefore = true;
-    if (projectName !== undefined) this.deps.metrics.countFailure(projectName, this.subscription);
+    if (known !== undefined) this.deps.metrics.countFailure(known.project, known.subscription);
     this.deps.logger.warn(`push ${this.subscription}: ${detail}`);
     await this.writeStatus(detail);
     return 'failure';

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { MetricsModule } from '../metrics/metrics.module.js';
 import { PushHttpClient } from './push-http-client.js';
 import { PushMetrics } from './push-metrics.js';
 import { PushNotices } from './push-notices.js';
@@ -10,6 +11,7 @@ import { PushNoticeSender } from './push-transport.js';
  */
 @Global()
 @Module({
+  imports: [MetricsModule],
   providers: [PushHttpClient, PushNotices, PushMetrics, PushNoticeSender],
   exports: [PushHttpClient, PushNotices, PushMetrics],
 })

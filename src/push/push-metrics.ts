@@ -1,5 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Registry } from 'prom-client';
+import { Clock } from '../common/time.js';
+import { TrafficCounter } from '../metrics/traffic-counter.js';
+import type { SubscriptionRecord } from '../storage/ports/records.js';
+
+/** The subscription a push outcome belongs to: its project's name (labels) and the record (stored counters). */
+export type PushTarget = Pick<SubscriptionRecord, 'projectUuid' | 'name' | 'createdOn'>;
 
 /** What push delivery did for one subscription in this process since it started. */
 export interface PushCounts {
@@ -14,9 +20,9 @@ export interface PushCounts {
 const ZERO: PushCounts = { delivered: 0, failures: 0, retries: 0 };
 
 /**
- * Push counters: Prometheus counters on the application's registry (`/metrics`), labelled by project and
- * subscription names, and the same counts per subscription for the AMS JSON metrics API (`countsOf`). Counts are
- * per process: with separate workers each worker counts what it delivered.
+ * Push counters: Prometheus counters on the application's registry (`/metrics`, per process), labelled by project and
+ * subscription names; and the same counts rolled up into the store per subscription (TrafficCounter, no write per
+ * message), which the AMS JSON metrics API reads whichever process pushed. `countsOf` is this process's share.
  */
 @Injectable()
 export class PushMetrics {
@@ -25,7 +31,11 @@ export class PushMetrics {
   private readonly retries: Counter<'project' | 'subscription'>;
   private readonly counts = new Map<string, PushCounts>();
 
-  constructor(@Inject(Registry) registry: Registry) {
+  constructor(
+    @Inject(Registry) registry: Registry,
+    private readonly traffic: TrafficCounter,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {
     const labelNames = ['project', 'subscription'] as const;
     this.delivered = new Counter({
       name: 'ams_push_messages_delivered_total',
@@ -47,19 +57,22 @@ export class PushMetrics {
     });
   }
 
-  countDelivered(project: string, subscription: string, messages: number): void {
-    this.delivered.inc({ project, subscription }, messages);
-    this.bump(project, subscription, { delivered: messages });
+  countDelivered(project: string, target: PushTarget, messages: number): void {
+    this.delivered.inc({ project, subscription: target.name }, messages);
+    this.traffic.recordPush('push_delivered', target, messages, this.clock.now());
+    this.bump(project, target.name, { delivered: messages });
   }
 
-  countFailure(project: string, subscription: string): void {
-    this.failures.inc({ project, subscription });
-    this.bump(project, subscription, { failures: 1 });
+  countFailure(project: string, target: PushTarget): void {
+    this.failures.inc({ project, subscription: target.name });
+    this.traffic.recordPush('push_failed', target, 1, this.clock.now());
+    this.bump(project, target.name, { failures: 1 });
   }
 
-  countRetry(project: string, subscription: string): void {
-    this.retries.inc({ project, subscription });
-    this.bump(project, subscription, { retries: 1 });
+  countRetry(project: string, target: PushTarget): void {
+    this.retries.inc({ project, subscription: target.name });
+    this.traffic.recordPush('push_retried', target, 1, this.clock.now());
+    this.bump(project, target.name, { retries: 1 });
   }
 
   /** The counts of one subscription (zeros when this process never pushed for it). */

@@ -78,6 +78,7 @@ describe('push delivery', () => {
   }
 
   const b64 = (text: string): string => Buffer.from(text).toString('base64');
+  const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const bodies = (requests: Received[]): any[] => requests.map((r) => JSON.parse(r.body));
 
   describe('endpoint verification', () => {
@@ -257,6 +258,22 @@ describe('push delivery', () => {
       }
       const recovered = await app.admin.get(`${base(project)}/subscriptions/${name}`);
       assert.equal(recovered.body.pushStatus, `Subscription /projects/${project.name}/subscriptions/${name} is currently active`);
+
+      // Every failed attempt, and every attempt after one, counted: in the AMS metrics API (rolled up in the store)
+      // and in this process's Prometheus counters.
+      const metrics = await app.admin.get(`${base(project)}/subscriptions/${name}:metrics`);
+      assert.equal(metrics.status, 200, metrics.text);
+      const value = (metric: string): unknown =>
+        (metrics.body.metrics as { metric: string; timeseries: { value: number }[] }[]).find((m) => m.metric === metric)
+          ?.timeseries[0].value;
+      assert.equal(value('subscription.number_of_pushed_messages'), 2);
+      assert.equal(value('subscription.number_of_push_failures'), firstOk);
+      assert.equal(value('subscription.number_of_push_retries'), firstOk);
+      const scrape = await app.client().get('/metrics');
+      const labels = `{project="${project.name}",subscription="${name}"}`;
+      assert.match(scrape.text, new RegExp(`^ams_push_messages_delivered_total${escape(labels)} 2$`, 'm'));
+      assert.match(scrape.text, new RegExp(`^ams_push_failures_total${escape(labels)} ${firstOk}$`, 'm'));
+      assert.match(scrape.text, new RegExp(`^ams_push_retries_total${escape(labels)} ${firstOk}$`, 'm'));
     });
 
     it('times out a slow receiver and sends the batch again', async () => {

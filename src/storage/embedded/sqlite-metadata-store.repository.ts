@@ -444,7 +444,7 @@ export class SqliteMetadataStore implements MetadataStore {
   async deleteSubscription(projectUuid: string, name: string): Promise<boolean> {
     return this.db.transaction(() => {
       this.sql('DELETE FROM leases WHERE project_uuid = ? AND subscription = ?').run(projectUuid, name);
-      this.sql("DELETE FROM resource_counters WHERE kind = 'subscription' AND project_uuid = ? AND name = ?").run(
+      this.sql("DELETE FROM resource_counters WHERE kind <> 'topic' AND project_uuid = ? AND name = ?").run(
         projectUuid,
         name,
       );
@@ -788,9 +788,15 @@ const resourceCountUpsert = (exists: string): string => `
       ELSE rate_messages END,
     rate_start = max(rate_start, excluded.rate_start)`;
 
+const ADD_SUBSCRIPTION_COUNT = resourceCountUpsert(
+  'SELECT 1 FROM subscriptions WHERE project_uuid = ? AND name = ? AND created_on = ?',
+);
 const ADD_RESOURCE_COUNT: Record<CountedKind, string> = {
   topic: resourceCountUpsert('SELECT 1 FROM topics WHERE project_uuid = ? AND name = ? AND log_id = ?'),
-  subscription: resourceCountUpsert('SELECT 1 FROM subscriptions WHERE project_uuid = ? AND name = ? AND created_on = ?'),
+  subscription: ADD_SUBSCRIPTION_COUNT,
+  push_delivered: ADD_SUBSCRIPTION_COUNT,
+  push_failed: ADD_SUBSCRIPTION_COUNT,
+  push_retried: ADD_SUBSCRIPTION_COUNT,
 };
 
 /** WHERE clause of a daily-counter filter; the SQL text depends only on which filter fields are set (cached). */

@@ -436,7 +436,7 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
   deleteSubscription(projectUuid: string, name: string): Promise<boolean> {
     return this.run(async () => {
       const deleted = (await this.subscriptions.deleteOne({ projectUuid, name })).deletedCount === 1;
-      await this.trafficCounters.deleteMany({ kind: 'subscription', projectUuid, name });
+      await this.trafficCounters.deleteMany({ kind: { $ne: 'topic' }, projectUuid, name });
       return deleted;
     });
   }

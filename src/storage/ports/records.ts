@@ -204,7 +204,11 @@ export interface RegistrationRecord {
 }
 
 /** What the resource counters of spec 3.8 count: publishes to a topic, or messages returned by pulls of a subscription. */
-export type CountedKind = 'topic' | 'subscription';
+export type CountedKind = 'topic' | 'subscription' | PushCountedKind;
+
+/** Push outcomes counted per subscription incarnation (messages delivered, failed attempts, retries). */
+export const PUSH_COUNTED_KINDS = ['push_delivered', 'push_failed', 'push_retried'] as const;
+export type PushCountedKind = (typeof PUSH_COUNTED_KINDS)[number];
 
 /**
  * The traffic of one topic or subscription within one rate window, rolled up in memory. `incarnation` tells a
