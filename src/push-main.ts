@@ -8,6 +8,8 @@ import kafkajs from 'kafkajs';
 import { PushDispatcher } from './push/push-dispatcher.js';
 import { PUSH_NOTICE_PATTERN } from './push/push-notices.js';
 import { PushWorkerModule } from './push/push-worker.module.js';
+import { startWorkerHttp } from './push/worker-http.js';
+import { Registry } from 'prom-client';
 
 /**
  * `npm run start:push`: a push worker without the HTTP API. It delivers the push subscriptions whose leases it holds
@@ -45,7 +47,16 @@ async function main(): Promise<void> {
     app = service;
   }
   const dispatcher = app.get(PushDispatcher);
-  logger.log(`AMS push worker ${dispatcher.holder} running (store ${config.store}, notices ${config.push.notices})`, 'PushWorker');
+  if (config.push.workerPort !== null) {
+    const http = await startWorkerHttp(config.host, config.push.workerPort, {
+      registry: app.get(Registry),
+      metricsToken: config.metricsToken,
+      healthy: () => dispatcher.healthy(),
+    });
+    process.once('exit', () => http.close());
+  }
+  const where = config.push.workerPort === null ? '' : `, /metrics and /healthz on ${config.host}:${config.push.workerPort}`;
+  logger.log(`AMS push worker ${dispatcher.holder} running (store ${config.store}, notices ${config.push.notices}${where})`, 'PushWorker');
 }
 
 const { Kafka, logLevel } = kafkajs;

@@ -67,6 +67,8 @@ export interface PushConfig {
   readonly timeoutMs: number;
   /** Lifetime of a worker's lease on one subscription; a dead worker's subscriptions move on after it. */
   readonly leaseMs: number;
+  /** Port of a separate worker's own small HTTP server (`/metrics`, `/healthz`); null: none. */
+  readonly workerPort: number | null;
   /** How often a worker reconciles its subscriptions from the store and renews its leases. */
   readonly reconcileMs: number;
   /** Most subscriptions one worker serves. */
@@ -233,6 +235,7 @@ function pushConfig(env: Env, store: StoreKind, port: number): PushConfig {
     leaseMs,
     reconcileMs,
     maxSubscriptions: integer(env, 'AMS_PUSH_MAX_SUBSCRIPTIONS', 1000, 1, 1_000_000),
+    workerPort: nullIfZero(integer(env, 'AMS_PUSH_WORKER_PORT', 8081, 0, 65535)),
     origin: text(env, 'AMS_PUSH_ORIGIN', `${hostname()}:${port}`),
     notices,
     noticeListen: listen === null ? null : hostPort('AMS_PUSH_NOTICE_LISTEN', listen),
@@ -244,6 +247,9 @@ function pushConfig(env: Env, store: StoreKind, port: number): PushConfig {
 }
 
 const MIB = 1024 * 1024;
+
+/** A port setting where 0 means "no server". */
+const nullIfZero = (port: number): number | null => (port === 0 ? null : port);
 
 export function loadConfig(env: Env): AmsConfig {
   const adminUser = text(env, 'AMS_ADMIN_USER', 'admin');

@@ -39,6 +39,8 @@ export class PushDispatcher implements OnApplicationBootstrap, OnApplicationShut
   private again = false;
   private closed = false;
   private unsubscribe: (() => void) | null = null;
+  /** When a reconcile last reached the store (leases renewed), for the worker's health endpoint. */
+  private lastReconciled = Date.now();
 
   constructor(
     @Inject(AMS_CONFIG) private readonly config: AmsConfig,
@@ -72,6 +74,11 @@ export class PushDispatcher implements OnApplicationBootstrap, OnApplicationShut
     await this.leases.release(PUSH_WORKER_LEASE_PREFIX + this.holder, this.holder).catch(() => undefined);
   }
 
+  /** Serving: not stopped, and the store renewed this worker's leases within one lease time. */
+  healthy(): boolean {
+    return !this.closed && Date.now() - this.lastReconciled < this.config.push.leaseMs;
+  }
+
   /** Subscriptions this worker delivers right now (lease names). */
   served(): string[] {
     return [...this.loops.keys()];
@@ -89,6 +96,7 @@ export class PushDispatcher implements OnApplicationBootstrap, OnApplicationShut
         this.again = false;
         try {
           await this.reconcileOnce();
+          this.lastReconciled = Date.now();
         } catch (err) {
           this.logger.warn(`push reconcile failed, retrying on the next tick: ${(err as Error).message}`);
         }

@@ -17,6 +17,7 @@ import { PushReceiver } from '../support/push-receiver.js';
  */
 
 const LEASE_S = '1';
+const METRICS_TOKEN = 'worker-metrics-token-0123456789';
 const RECONCILE_MS = '100';
 
 describe('separate push worker (process level)', () => {
@@ -55,13 +56,17 @@ describe('separate push worker (process level)', () => {
     await dropBackendData(backendEnv(dataDir));
   });
 
-  /** A worker on the API's store; ready once /v1/status of the API sees its heartbeat. */
-  async function startWorker(): Promise<ChildServer> {
+  /** A worker on the API's store; ready once /v1/status of the API sees its heartbeat. Its own HTTP port: `httpPort`. */
+  async function startWorker(): Promise<ChildServer & { httpPort: number }> {
+    const httpPort = await freePort();
     const worker = spawnServer(
       {
         ...common,
         AMS_DATA_DIR: dataDir,
         AMS_LOG_LEVEL: 'warn',
+        AMS_HOST: '127.0.0.1',
+        AMS_PUSH_WORKER_PORT: String(httpPort),
+        AMS_METRICS_TOKEN: METRICS_TOKEN,
         ...(kafka ? {} : { AMS_PUSH_NOTICES: 'tcp', AMS_PUSH_NOTICE_LISTEN: `127.0.0.1:${noticePort}` }),
       },
       PUSH_MAIN_JS,
@@ -73,7 +78,7 @@ describe('separate push worker (process level)', () => {
     for (;;) {
       if (exited) throw new Error(`the push worker exited:\n${worker.stderr()}`);
       const status = await app.client().get('/v1/status');
-      if (status.body.push_servers?.[0]?.status === 'SERVING') return worker;
+      if (status.body.push_servers?.[0]?.status === 'SERVING') return { ...worker, httpPort };
       if (Date.now() > deadline) throw new Error(`the push worker did not start:\n${worker.stderr()}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -113,10 +118,23 @@ describe('separate push worker (process level)', () => {
     assert.equal((await first.exited).signal, 'SIGKILL');
     for (let i = 0; i < 6; i++) await publish(10); // published while no worker runs
 
-    await startWorker();
+    const second = await startWorker();
     await publish(10);
     const all = new Set(published);
     await receiver.until(() => [...all].every((id) => received().includes(id)), 30_000, 'every message after the restart');
+
+    // The worker's own HTTP server: health for Kubernetes probes, and its push counters for Prometheus.
+    const workerUrl = `http://127.0.0.1:${second.httpPort}`;
+    const health = await fetch(`${workerUrl}/healthz`);
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { status: 'ok' });
+    assert.equal((await fetch(`${workerUrl}/metrics`)).status, 401, 'AMS_METRICS_TOKEN protects the worker too');
+    const scrape = await fetch(`${workerUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    assert.equal(scrape.status, 200);
+    const delivered = new RegExp(`^ams_push_messages_delivered_total\\{project="${project.name}",subscription="${sub}"\\} (\\d+)$`, 'm');
+    const count = Number(delivered.exec(await scrape.text())?.[1] ?? 0);
+    assert.ok(count >= 10, `the second worker counted what it delivered (${count})`);
+    assert.equal((await fetch(`${workerUrl}/nothing`)).status, 404);
 
     const firstArrival = [...new Set(received())];
     assert.deepEqual(firstArrival, published, 'every message arrived, in order of publication');
