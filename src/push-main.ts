@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { ConsoleLogger, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
-import { type AmsConfig, ConfigError, loadConfig } from './config/config.js';
+import { type AmsConfig, loadConfigOrExit } from './config/config.js';
 import kafkajs from 'kafkajs';
 import { PushDispatcher } from './push/push-dispatcher.js';
 import { PUSH_NOTICE_PATTERN } from './push/push-notices.js';
@@ -17,16 +17,7 @@ import { Registry } from 'prom-client';
  * reconciles from the store every AMS_PUSH_RECONCILE_MS.
  */
 async function main(): Promise<void> {
-  let config: AmsConfig;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit(process.env);
   if (!config.push.enabled) {
     process.stderr.write('invalid configuration: AMS_PUSH_ENABLED is false, a push worker has nothing to do\n');
     process.exit(2);

@@ -251,6 +251,17 @@ const MIB = 1024 * 1024;
 /** A port setting where 0 means "no server". */
 const nullIfZero = (port: number): number | null => (port === 0 ? null : port);
 
+/** The configuration of a process entry point: a bad setting ends the process with exit code 2 and one line naming it. */
+export function loadConfigOrExit(env: Env): AmsConfig {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+}
+
 export function loadConfig(env: Env): AmsConfig {
   const adminUser = text(env, 'AMS_ADMIN_USER', 'admin');
   if (!/^[a-zA-Z0-9_-]+$/.test(adminUser)) throw new ConfigError('AMS_ADMIN_USER', 'must match [a-zA-Z0-9_-]+');
