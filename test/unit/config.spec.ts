@@ -216,6 +216,7 @@ describe('loadConfig: push', () => {
         leaseMs: 15_000,
         reconcileMs: 5000,
         maxSubscriptions: 1000,
+        workerPort: 8081,
         origin: true,
         notices: 'none',
         noticeListen: null,
@@ -223,6 +224,10 @@ describe('loadConfig: push', () => {
       },
     );
     assert.equal(loadConfig({ AMS_STORE: 'kafka-mongo', AMS_KAFKA_BROKERS: 'k:9092', AMS_MONGODB_URI: 'mongodb://m/ams', AMS_TOKEN_KEY: 'a'.repeat(64) }).push.notices, 'kafka');
+  });
+
+  it('AMS_PUSH_WORKER_PORT=0 means no worker HTTP server', () => {
+    assert.equal(loadConfig({ AMS_PUSH_WORKER_PORT: '0' }).push.workerPort, null);
   });
 
   it('reads every push variable', () => {
@@ -237,6 +242,7 @@ describe('loadConfig: push', () => {
       AMS_PUSH_LEASE_S: '2',
       AMS_PUSH_RECONCILE_MS: '100',
       AMS_PUSH_MAX_SUBSCRIPTIONS: '7',
+      AMS_PUSH_WORKER_PORT: '9191',
       AMS_PUSH_ORIGIN: 'ams.example.org:443',
       AMS_PUSH_NOTICES: 'tcp',
       AMS_PUSH_NOTICE_LISTEN: '127.0.0.1:7001',
@@ -253,6 +259,7 @@ describe('loadConfig: push', () => {
       leaseMs: 2000,
       reconcileMs: 100,
       maxSubscriptions: 7,
+      workerPort: 9191,
       origin: 'ams.example.org:443',
       notices: 'tcp',
       noticeListen: { host: '127.0.0.1', port: 7001 },
