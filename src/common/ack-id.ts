@@ -20,3 +20,26 @@ export function parseAckId(ackId: string, project: string, subscription: string)
   if (big > INT64_MAX || big < -INT64_MAX - 1n) return null;
   return big > BigInt(Number.MAX_SAFE_INTEGER) ? Number.POSITIVE_INFINITY : Number(big);
 }
+
+/**
+ * ackIds of individual ack mode (pubsub-extensions 1): `projects/P/subscriptions/S:OFFSET:LEASE`, where LEASE is the
+ * lease the message was handed out under (16 lower-case hex digits), so an id names one delivery. parseAckId refuses
+ * them (the part after the colon is not a number), so they never pass for cumulative ids, nor these for them.
+ */
+export function formatLeaseAckId(project: string, subscription: string, offset: number, leaseId: string): string {
+  return `${formatAckId(project, subscription, offset)}:${leaseId}`;
+}
+
+/** The offset and lease an individual-mode ackId names, or null when it is malformed or for another subscription. */
+export function parseLeaseAckId(
+  ackId: string,
+  project: string,
+  subscription: string,
+): { offset: number; leaseId: string } | null {
+  const prefix = `projects/${project}/subscriptions/${subscription}:`;
+  if (!ackId.startsWith(prefix)) return null;
+  const match = /^(0|[1-9]\d{0,15}):([0-9a-f]{16})$/.exec(ackId.slice(prefix.length));
+  if (match === null) return null;
+  const offset = Number(match[1]);
+  return Number.isSafeInteger(offset) ? { offset, leaseId: match[2] } : null;
+}

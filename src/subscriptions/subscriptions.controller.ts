@@ -82,7 +82,10 @@ export class SubscriptionsController {
   @Post(verb('subscription', 'pull'))
   @HttpCode(200)
   @Action('subscriptions:pull')
-  @ApiOperation({ summary: 'Pull messages from the acknowledged offset on (the same window until acknowledged)' })
+  @ApiOperation({
+    summary:
+      'Pull messages from the acknowledged offset on (the same window until acknowledged); individual ack mode: leased, disjoint messages',
+  })
   @ApiBody({ type: PullDto })
   @ApiOkResponse({ type: PullResultDto })
   pull(
@@ -98,7 +101,9 @@ export class SubscriptionsController {
   @Post(verb('subscription', 'acknowledge'))
   @HttpCode(200)
   @Action('subscriptions:acknowledge')
-  @ApiOperation({ summary: 'Acknowledge everything up to the highest ackId given' })
+  @ApiOperation({
+    summary: 'Acknowledge everything up to the highest ackId given (individual ack mode: exactly the ackIds given)',
+  })
   @ApiOkResponse({ description: '`{}`' })
   acknowledge(
     @UrlProject() project: ProjectRecord,
@@ -111,14 +116,17 @@ export class SubscriptionsController {
   @Post(verb('subscription', 'modifyAckDeadline'))
   @HttpCode(200)
   @Action('subscriptions:modifyAckDeadline')
-  @ApiOperation({ summary: 'Change the acknowledgement deadline, 0 to 600 seconds (empty body)' })
+  @ApiOperation({
+    summary:
+      'Change the acknowledgement deadline, 0 to 600 seconds (empty body); with ackIds (individual ack mode) the leases of those messages',
+  })
   @ApiOkResponse({ description: 'empty body' })
   modifyAckDeadline(
     @UrlProject() project: ProjectRecord,
     @Param('subscription') name: string,
     @Body() body: ModifyAckDeadlineDto,
   ): Promise<void> {
-    return this.subscriptions.modifyAckDeadline(project, name, body.ackDeadlineSeconds);
+    return this.subscriptions.modifyAckDeadline(project, name, body.ackDeadlineSeconds, body.ackIds);
   }
 
   @Post(verb('subscription', 'modifyPushConfig'))

@@ -15,6 +15,7 @@ import { AmsMetrics } from '../metrics/ams-metrics.js';
 import { MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repository.js';
 import { METADATA_STORE, type MetadataStore, type NewCursor } from '../storage/ports/metadata-store.repository.js';
 import type {
+  AckMode,
   LogBounds,
   ProjectRecord,
   PushConfigRecord,
@@ -25,6 +26,7 @@ import type {
 } from '../storage/ports/records.js';
 import { PublishSignal } from '../topics/publish-signal.js';
 import { afterAcknowledge, afterPull, afterSeek, clampFloor } from './cumulative-ack.js';
+import { IndividualDelivery } from './individual-delivery.js';
 import {
   type CreateSubscriptionDto,
   INVALID_ACK_DEADLINE,
@@ -45,6 +47,15 @@ import { isEmptyPushConfig, pushConfigView, pushTargetUrl, resolvePushConfig } f
 
 const DEFAULT_ACK_DEADLINE_SECONDS = 10;
 const PUSH_DISABLED = 'Push functionality is currently disabled';
+/** The push worker acknowledges a batch by its last message, which only cumulative acknowledgement supports. */
+const PUSH_NEEDS_CUMULATIVE = 'Push delivery needs ackMode cumulative';
+
+/** `ackMode` of a create body (pubsub-extensions 1): absent is AMS's cumulative; anything else is a 400. */
+function ackModeOf(body: CreateSubscriptionDto): AckMode {
+  const mode = body.ackMode ?? 'cumulative';
+  if (mode !== 'cumulative' && mode !== 'individual') throw AmsError.invalid('Invalid Subscription Arguments');
+  return mode;
+}
 
 /** `pushStatus` of an active push subscription whose deliveries succeed (spec 4.6). */
 export function activeStatus(project: string, subscription: string): string {
@@ -77,6 +88,7 @@ export class SubscriptionsService {
     private readonly metrics: AmsMetrics,
     private readonly outbound: PushHttpClient,
     private readonly notices: PushNotices,
+    private readonly individual: IndividualDelivery,
   ) {}
 
   async list(caller: Caller, project: ProjectRecord, page: PageQuery): Promise<SubscriptionPageDto> {
@@ -93,12 +105,14 @@ export class SubscriptionsService {
 
   /** spec 3.6, in its order: body -> topic reference -> topic exists -> push config -> name free. */
   async create(project: ProjectRecord, name: string, body: CreateSubscriptionDto): Promise<SubscriptionDto> {
+    const ackMode = ackModeOf(body);
     const topicName = parseSubscriptionTopic(body.topic ?? '');
     if (topicName === null) throw AmsError.invalid('Invalid Topic name');
     const topic = await this.store.topic(project.uuid, topicName);
     if (topic === null) throw AmsError.notFound('Topic');
     const worker = isEmptyPushConfig(body.pushConfig) ? null : await this.pushWorker();
     const pushConfig = resolvePushConfig(body.pushConfig, null, newSecret, this.config.push);
+    if (pushConfig !== null && ackMode === 'individual') throw AmsError.invalid(PUSH_NEEDS_CUMULATIVE);
     if (pushConfig !== null) await this.checkPushTarget(pushConfig);
     // Mattermost is active at once: the push worker joins the ACL (spec 4.6 activation).
     const active = pushConfig?.verified === true && worker !== null;
@@ -110,7 +124,7 @@ export class SubscriptionsService {
       ackDeadlineSeconds: body.ackDeadlineSeconds || DEFAULT_ACK_DEADLINE_SECONDS,
       pushConfig,
       authorizedUsers: active ? [worker.uuid] : [],
-      ackMode: 'cumulative',
+      ackMode,
       createdOn: this.clock.now(),
       // New subscriptions see only what is published after them (spec 3.6).
       cursor: { ackFloor: max, readOffset: max, window: null, version: 0 },
@@ -147,6 +161,7 @@ export class SubscriptionsService {
     const subscription = await this.existing(project, name);
     const worker = isEmptyPushConfig(input) ? null : await this.pushWorker();
     const pushConfig = resolvePushConfig(input, subscription.pushConfig, newSecret, this.config.push);
+    if (pushConfig !== null && subscription.ackMode === 'individual') throw AmsError.invalid(PUSH_NEEDS_CUMULATIVE);
     if (pushConfig !== null) await this.checkPushTarget(pushConfig);
     const active = pushConfig?.verified === true && worker !== null;
     const workerUuid = worker?.uuid ?? (await this.store.userByName(this.config.push.workerUser))?.uuid;
@@ -188,9 +203,21 @@ export class SubscriptionsService {
     this.notices.changed({ projectUuid: project.uuid, subscription: name });
   }
 
-  async modifyAckDeadline(project: ProjectRecord, name: string, seconds: number | undefined): Promise<void> {
+  /**
+   * The subscription's deadline (spec 4.3); with `ackIds` on an individual-ack subscription, the leases of those
+   * deliveries instead (pubsub-extensions 1). A cumulative subscription ignores `ackIds`, as AMS does unknown keys.
+   */
+  async modifyAckDeadline(
+    project: ProjectRecord,
+    name: string,
+    seconds: number | undefined,
+    ackIds?: readonly string[],
+  ): Promise<void> {
     const ackDeadlineSeconds = seconds ?? 0;
     if (ackDeadlineSeconds < 0 || ackDeadlineSeconds > 600) throw AmsError.invalid(INVALID_ACK_DEADLINE);
+    if (ackIds !== undefined && (await this.existing(project, name)).ackMode === 'individual') {
+      return this.individual.modifyDeadlines(project, name, ackIds, ackDeadlineSeconds);
+    }
     if ((await this.store.updateSubscription(project.uuid, name, { ackDeadlineSeconds })) === null) {
       throw AmsError.notFound('Subscription');
     }
@@ -216,6 +243,9 @@ export class SubscriptionsService {
     const body = decodeBody(raw, PullDto);
     const max = Math.min(pullCount(body.maxMessages), this.config.pullMaxMessages);
     const wait = body.returnImmediately === 'false' || body.returnImmediately === false;
+    if (subscription.ackMode === 'individual') {
+      return { receivedMessages: await this.individual.pull(project, subscription, topic, max, wait, gone) };
+    }
 
     for (let attempt = 0; attempt < CURSOR_RETRIES; attempt++) {
       const bounds = await this.log.bounds(topic.logId);
@@ -241,6 +271,10 @@ export class SubscriptionsService {
   async acknowledge(project: ProjectRecord, name: string, ackIds: readonly string[] | undefined): Promise<Record<string, never>> {
     let subscription = await this.existing(project, name);
     if (ackIds === undefined || ackIds.length === 0) throw AmsError.invalid('Invalid ack id');
+    if (subscription.ackMode === 'individual') {
+      await this.individual.acknowledge(project, name, ackIds);
+      return {};
+    }
     let highest = -1;
     for (const ackId of ackIds) {
       const offset = parseAckId(ackId, project.name, name);
@@ -279,7 +313,10 @@ export class SubscriptionsService {
       const subscription = await this.existing(project, name);
       const bounds = await this.boundsOf(project, subscription);
       if (target < bounds.min || target > bounds.max) throw AmsError.invalid('Offset out of bounds');
-      if (await this.store.compareAndSetCursor(project.uuid, name, subscription.cursor.version, afterSeek(target))) return;
+      const version = subscription.cursor.version;
+      if (subscription.ackMode === 'individual') {
+        if (await this.individual.seek(project, name, version, target)) return; // leases are dropped with the move
+      } else if (await this.store.compareAndSetCursor(project.uuid, name, version, afterSeek(target))) return;
       await backoff(attempt);
     }
     throw AmsError.internal('Backend Error');
@@ -377,6 +414,8 @@ export class SubscriptionsService {
       topic: topicRef(project.name, subscription.topicName),
       pushConfig: pushConfigView(subscription.pushConfig),
       ackDeadlineSeconds: subscription.ackDeadlineSeconds,
+      // An AMS client sees AMS's representation: the extension's field only where it was asked for.
+      ...(subscription.ackMode === 'individual' ? { ackMode: subscription.ackMode } : {}),
       ...(subscription.pushConfig?.verified === true && this.config.push.enabled
         ? { pushStatus: subscription.pushStatus ?? activeStatus(project.name, subscription.name) }
         : {}),

@@ -24,10 +24,10 @@ describe('SQLite schema migrations', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('a new file is at version 3 and has the registrations and schemas tables', () => {
+  it('a new file is at version 4 and has the registrations, schemas and acked_offsets tables', () => {
     const file = open();
-    assert.equal(version(file), '3');
-    for (const table of ['registrations', 'schemas']) {
+    assert.equal(version(file), '4');
+    for (const table of ['registrations', 'schemas', 'acked_offsets']) {
       assert.ok(file.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table), table);
     }
     file.close();
@@ -35,7 +35,9 @@ describe('SQLite schema migrations', () => {
 
   it('a version 1 file (no registrations or schemas table) is upgraded, and keeps its data', async () => {
     const first = open();
-    first.db.exec("DROP TABLE registrations; DROP TABLE schemas; UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+    first.db.exec(
+      "DROP TABLE registrations; DROP TABLE schemas; DROP TABLE acked_offsets; UPDATE meta SET value = '1' WHERE key = 'schema_version'",
+    );
     const projectUuid = randomUUID();
     await new SqliteMetadataStore(first).createProject({
       uuid: projectUuid,
@@ -48,7 +50,8 @@ describe('SQLite schema migrations', () => {
     first.close();
 
     const upgraded = open();
-    assert.equal(version(upgraded), '3');
+    assert.equal(version(upgraded), '4');
+    assert.ok(upgraded.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'acked_offsets'").get());
     const store = new SqliteMetadataStore(upgraded);
     assert.equal((await store.projectByName('kept'))?.uuid, projectUuid);
     const registration = {
@@ -75,7 +78,7 @@ describe('SQLite schema migrations', () => {
     const first = open();
     first.db.exec("UPDATE meta SET value = '99' WHERE key = 'schema_version'");
     first.close();
-    assert.throws(() => open(), /data directory holds schema version 99; this build knows 3/);
+    assert.throws(() => open(), /data directory holds schema version 99; this build knows 4/);
     const raw = new Database(join(dataDir, 'ams.sqlite'), { readonly: true });
     assert.equal((raw.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value, '99');
     raw.close();

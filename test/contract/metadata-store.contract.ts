@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Page, PageQuery } from '../../src/common/pagination.js';
-import type { MetadataStore, NewCursor } from '../../src/storage/ports/metadata-store.repository.js';
+import type { MetadataStore, NewCursor, NewLeaseState } from '../../src/storage/ports/metadata-store.repository.js';
 import type {
   CountedKind,
   DailyCount,
@@ -11,6 +11,8 @@ import type {
   PushConfigRecord,
   RegistrationRecord,
   SchemaRecord,
+  LeaseRecord,
+  LeaseState,
   SubscriptionRecord,
   TopicRecord,
   UserRecord,
@@ -20,6 +22,7 @@ import type { OpenHarness } from './harness.js';
 // Millisecond precision: what every backend keeps.
 const T0 = new Date('2024-03-01T10:00:05.123Z');
 const T1 = new Date('2024-03-02T11:30:00.456Z');
+const T2 = new Date('2024-03-02T11:31:10.789Z');
 
 const name = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 
@@ -1224,6 +1227,95 @@ export function metadataStoreContract(backend: string, open: OpenHarness<Metadat
           assert.notEqual(stored.version, version);
           version = stored.version;
         }
+      });
+    });
+
+    describe('leaseState and compareAndSetLeases (individual ack mode)', () => {
+      const lease = (offset: number, deadline: Date, deliveryAttempt = 1, leaseId = '0123456789abcdef'): LeaseRecord => ({
+        offset,
+        deadline,
+        deliveryAttempt,
+        leaseId,
+      });
+      const stateOf = async (projectUuid: string, sub: string): Promise<LeaseState> => {
+        const found = await store.leaseState(projectUuid, sub);
+        assert.ok(found !== null);
+        return found;
+      };
+
+      it('a new subscription has its cursor and no leases; an unknown one has no state', async () => {
+        const p = await newProject();
+        const s = await newSubscription(p.uuid, name('t'), { ackMode: 'individual' });
+        assert.deepEqual(await store.leaseState(p.uuid, s.name), { cursor: s.cursor, leases: [], acked: [] });
+        assert.equal(await store.leaseState(p.uuid, name('missing')), null);
+        assert.equal(
+          await store.compareAndSetLeases(p.uuid, name('missing'), 0, { cursor: s.cursor, leases: [], acked: [] }),
+          false,
+        );
+      });
+
+      it('replaces cursor, leases and acknowledged offsets together, and moves the version', async () => {
+        const p = await newProject();
+        const s = await newSubscription(p.uuid, name('t'), { ackMode: 'individual' });
+        const first: NewLeaseState = {
+          cursor: { ackFloor: 0, readOffset: 4, window: null },
+          leases: [lease(0, T1), lease(1, T1), lease(3, T2, 2, 'fedcba9876543210')],
+          acked: [2],
+        };
+        assert.equal(await store.compareAndSetLeases(p.uuid, s.name, s.cursor.version, first), true);
+        const stored = await stateOf(p.uuid, s.name);
+        assert.notEqual(stored.cursor.version, s.cursor.version);
+        assert.deepEqual({ ...stored, cursor: { ...stored.cursor, version: 0 } }, { ...first, cursor: { ...first.cursor, version: 0 } });
+        assert.equal((await store.subscription(p.uuid, s.name))?.cursor.version, stored.cursor.version, 'one version');
+
+        // Some leases change, one goes, one stays; an acknowledged offset is forgotten as the floor passes it.
+        const second: NewLeaseState = {
+          cursor: { ackFloor: 3, readOffset: 6, window: null },
+          leases: [lease(3, T2, 2, 'fedcba9876543210'), lease(4, T2, 1, '1111111111111111')],
+          acked: [5],
+        };
+        assert.equal(await store.compareAndSetLeases(p.uuid, s.name, stored.cursor.version, second), true);
+        const again = await stateOf(p.uuid, s.name);
+        assert.deepEqual({ ...again, cursor: { ...again.cursor, version: 0 } }, { ...second, cursor: { ...second.cursor, version: 0 } });
+      });
+
+      it('refuses a stale version and changes nothing', async () => {
+        const p = await newProject();
+        const s = await newSubscription(p.uuid, name('t'), { ackMode: 'individual' });
+        const next: NewLeaseState = { cursor: { ackFloor: 0, readOffset: 1, window: null }, leases: [lease(0, T1)], acked: [] };
+        assert.equal(await store.compareAndSetLeases(p.uuid, s.name, s.cursor.version, next), true);
+        const current = await stateOf(p.uuid, s.name);
+        const stale: NewLeaseState = { cursor: { ackFloor: 5, readOffset: 9, window: null }, leases: [], acked: [7] };
+        assert.equal(await store.compareAndSetLeases(p.uuid, s.name, s.cursor.version, stale), false);
+        assert.deepEqual(await stateOf(p.uuid, s.name), current);
+      });
+
+      it('races with compareAndSetCursor on the same version: exactly one wins', async () => {
+        const p = await newProject();
+        const s = await newSubscription(p.uuid, name('t'), { ackMode: 'individual' });
+        const leased: NewLeaseState = { cursor: { ackFloor: 0, readOffset: 2, window: null }, leases: [lease(0, T1), lease(1, T1)], acked: [] };
+        const results = await Promise.all([
+          store.compareAndSetLeases(p.uuid, s.name, s.cursor.version, leased),
+          store.compareAndSetLeases(p.uuid, s.name, s.cursor.version, { ...leased, leases: [lease(0, T2)], cursor: { ...leased.cursor, readOffset: 1 } }),
+          store.compareAndSetCursor(p.uuid, s.name, s.cursor.version, { ackFloor: 9, readOffset: 9, window: null }),
+        ]);
+        assert.equal(results.filter(Boolean).length, 1);
+      });
+
+      it('deleting the subscription or its project removes its leases', async () => {
+        const p = await newProject();
+        const t = name('t');
+        const s = await newSubscription(p.uuid, t, { ackMode: 'individual' });
+        const next: NewLeaseState = { cursor: { ackFloor: 0, readOffset: 3, window: null }, leases: [lease(0, T1), lease(2, T1)], acked: [1] };
+        assert.equal(await store.compareAndSetLeases(p.uuid, s.name, s.cursor.version, next), true);
+        assert.equal(await store.deleteSubscription(p.uuid, s.name), true);
+        const reborn = await newSubscription(p.uuid, t, { name: s.name, ackMode: 'individual' });
+        assert.deepEqual(await store.leaseState(p.uuid, s.name), { cursor: reborn.cursor, leases: [], acked: [] });
+
+        const other = await newSubscription(p.uuid, t, { ackMode: 'individual' });
+        assert.equal(await store.compareAndSetLeases(p.uuid, other.name, other.cursor.version, next), true);
+        assert.equal(await store.deleteProject(p.uuid), true);
+        assert.equal(await store.leaseState(p.uuid, other.name), null);
       });
     });
   });

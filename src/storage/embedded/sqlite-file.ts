@@ -182,6 +182,19 @@ CREATE TABLE IF NOT EXISTS schemas (
 CREATE INDEX IF NOT EXISTS topics_by_schema ON topics (schema_uuid);
 `,
   },
+  {
+    // 4: per-message acknowledgement (pubsub-extensions 1): offsets acknowledged above a subscription's ack floor,
+    // beside its leases.
+    version: 4,
+    sql: `
+CREATE TABLE IF NOT EXISTS acked_offsets (
+  project_uuid TEXT NOT NULL,
+  subscription TEXT NOT NULL,
+  offset INTEGER NOT NULL,
+  PRIMARY KEY (project_uuid, subscription, offset)
+) WITHOUT ROWID;
+`,
+  },
 ];
 
 /** The version this build writes: the newest migration's. */

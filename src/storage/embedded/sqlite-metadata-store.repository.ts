@@ -5,6 +5,7 @@ import type {
   DailyCountFilter,
   MetadataStore,
   NewCursor,
+  NewLeaseState,
   ProjectPatch,
   RegistrationChange,
   RegistrationFilter,
@@ -23,6 +24,8 @@ import type {
   CreatedCounts,
   DailyCount,
   DailyCountBatch,
+  LeaseRecord,
+  LeaseState,
   Membership,
   NodeSampleRecord,
   OrphanCounts,
@@ -119,6 +122,18 @@ function subscriptionFrom(row: Row): SubscriptionRecord {
     pushStatus: (row.push_status as string | null) ?? null,
   };
 }
+
+function leaseFrom(row: Row): LeaseRecord {
+  return {
+    offset: row.offset as number,
+    deadline: toDate(row.deadline),
+    deliveryAttempt: row.delivery_attempt as number,
+    leaseId: row.lease_id as string,
+  };
+}
+
+const sameLease = (a: LeaseRecord, b: LeaseRecord): boolean =>
+  a.deadline.getTime() === b.deadline.getTime() && a.deliveryAttempt === b.deliveryAttempt && a.leaseId === b.leaseId;
 
 function registrationFrom(row: Row): RegistrationRecord {
   return {
@@ -247,6 +262,7 @@ export class SqliteMetadataStore implements MetadataStore {
       this.sql('DELETE FROM schemas WHERE project_uuid = ?').run(uuid);
       this.sql('DELETE FROM subscriptions WHERE project_uuid = ?').run(uuid);
       this.sql('DELETE FROM leases WHERE project_uuid = ?').run(uuid);
+      this.sql('DELETE FROM acked_offsets WHERE project_uuid = ?').run(uuid);
       this.sql('DELETE FROM daily_counts WHERE project_uuid = ?').run(uuid);
       this.sql('DELETE FROM resource_counters WHERE project_uuid = ?').run(uuid);
       const members = this.sql(`SELECT uuid, projects FROM users WHERE ${MEMBER_OF}`)
@@ -444,6 +460,7 @@ export class SqliteMetadataStore implements MetadataStore {
   async deleteSubscription(projectUuid: string, name: string): Promise<boolean> {
     return this.db.transaction(() => {
       this.sql('DELETE FROM leases WHERE project_uuid = ? AND subscription = ?').run(projectUuid, name);
+      this.sql('DELETE FROM acked_offsets WHERE project_uuid = ? AND subscription = ?').run(projectUuid, name);
       this.sql("DELETE FROM resource_counters WHERE kind <> 'topic' AND project_uuid = ? AND name = ?").run(
         projectUuid,
         name,
@@ -479,12 +496,96 @@ export class SqliteMetadataStore implements MetadataStore {
     return result.changes === 1;
   }
 
+  /** Cursor, leases and acknowledged offsets from one read transaction, so they belong together. */
+  async leaseState(projectUuid: string, name: string): Promise<LeaseState | null> {
+    return this.db.transaction(() => {
+      const row = this.sql('SELECT * FROM subscriptions WHERE project_uuid = ? AND name = ?').get(projectUuid, name) as
+        | Row
+        | undefined;
+      if (row === undefined) return null;
+      const leases = (
+        this.sql(
+          'SELECT offset, deadline, delivery_attempt, lease_id FROM leases WHERE project_uuid = ? AND subscription = ? ORDER BY offset',
+        ).all(projectUuid, name) as Row[]
+      ).map(leaseFrom);
+      const acked = this.sql(
+        'SELECT offset FROM acked_offsets WHERE project_uuid = ? AND subscription = ? ORDER BY offset',
+      )
+        .pluck()
+        .all(projectUuid, name) as number[];
+      return { cursor: subscriptionFrom(row).cursor, leases, acked };
+    })();
+  }
+
+  /**
+   * One immediate transaction: the version check, the cursor, and only the lease and acknowledged-offset rows that
+   * differ from the stored ones (a pull usually touches a few of up to thousands of leases).
+   */
+  async compareAndSetLeases(projectUuid: string, name: string, expectedVersion: number, next: NewLeaseState): Promise<boolean> {
+    return this.db.transaction(() => {
+      const cursor = next.cursor;
+      const moved = this.sql(
+        `UPDATE subscriptions SET ack_floor = ?, read_offset = ?, window_end = ?, window_pulled_at = ?,
+           cursor_version = cursor_version + 1
+         WHERE project_uuid = ? AND name = ? AND cursor_version = ?`,
+      ).run(
+        cursor.ackFloor,
+        cursor.readOffset,
+        cursor.window?.end ?? null,
+        cursor.window?.pulledAt.getTime() ?? null,
+        projectUuid,
+        name,
+        expectedVersion,
+      );
+      if (moved.changes !== 1) return false;
+      this.replaceLeases(projectUuid, name, next.leases);
+      this.replaceAcked(projectUuid, name, next.acked);
+      return true;
+    }).immediate();
+  }
+
   async aclResourcesOf(projectUuid: string, userUuid: string): Promise<{ topics: string[]; subscriptions: string[] }> {
     const names = (table: string): string[] =>
       this.sql(`SELECT name FROM ${table} WHERE project_uuid = ? AND ${IN_ACL} ORDER BY seq`)
         .pluck()
         .all(projectUuid, userUuid) as string[];
     return { topics: names('topics'), subscriptions: names('subscriptions') };
+  }
+
+  private replaceLeases(projectUuid: string, name: string, leases: readonly LeaseRecord[]): void {
+    const stored = new Map(
+      (
+        this.sql('SELECT offset, deadline, delivery_attempt, lease_id FROM leases WHERE project_uuid = ? AND subscription = ?').all(
+          projectUuid,
+          name,
+        ) as Row[]
+      ).map((row) => [row.offset as number, leaseFrom(row)]),
+    );
+    const put = this.sql(
+      `INSERT INTO leases (project_uuid, subscription, offset, deadline, delivery_attempt, lease_id) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (project_uuid, subscription, offset) DO UPDATE SET
+         deadline = excluded.deadline, delivery_attempt = excluded.delivery_attempt, lease_id = excluded.lease_id`,
+    );
+    for (const lease of leases) {
+      const old = stored.get(lease.offset);
+      stored.delete(lease.offset);
+      if (old !== undefined && sameLease(old, lease)) continue;
+      put.run(projectUuid, name, lease.offset, lease.deadline.getTime(), lease.deliveryAttempt, lease.leaseId);
+    }
+    const remove = this.sql('DELETE FROM leases WHERE project_uuid = ? AND subscription = ? AND offset = ?');
+    for (const offset of stored.keys()) remove.run(projectUuid, name, offset);
+  }
+
+  private replaceAcked(projectUuid: string, name: string, acked: readonly number[]): void {
+    const stored = new Set(
+      this.sql('SELECT offset FROM acked_offsets WHERE project_uuid = ? AND subscription = ?').pluck().all(projectUuid, name) as number[],
+    );
+    const put = this.sql('INSERT INTO acked_offsets (project_uuid, subscription, offset) VALUES (?, ?, ?)');
+    for (const offset of acked) {
+      if (!stored.delete(offset)) put.run(projectUuid, name, offset);
+    }
+    const remove = this.sql('DELETE FROM acked_offsets WHERE project_uuid = ? AND subscription = ? AND offset = ?');
+    for (const offset of stored) remove.run(projectUuid, name, offset);
   }
 
   // ---- registrations --------------------------------------------------------------------------------------------
@@ -679,6 +780,7 @@ export class SqliteMetadataStore implements MetadataStore {
       const topics = orphaned('topics');
       const subscriptions = orphaned('subscriptions');
       orphaned('leases');
+      orphaned('acked_offsets');
       const dailyCounts = orphaned('daily_counts');
       orphaned('schemas');
       orphaned('resource_counters');

@@ -13,6 +13,7 @@ import type {
   DailyCountFilter,
   MetadataStore,
   NewCursor,
+  NewLeaseState,
   ProjectPatch,
   RegistrationChange,
   RegistrationFilter,
@@ -31,6 +32,8 @@ import type {
   CreatedCounts,
   DailyCount,
   DailyCountBatch,
+  LeaseRecord,
+  LeaseState,
   OrphanCounts,
   ProjectMessageTotal,
   Membership,
@@ -454,6 +457,39 @@ export class MongoMetadataStore implements MetadataStore, OnModuleInit {
       const result = await this.subscriptions.updateOne(
         { projectUuid, name, 'cursor.version': expectedVersion },
         { $set: cursorFields(next), $inc: { 'cursor.version': 1 } },
+      );
+      return result.modifiedCount === 1;
+    });
+  }
+
+  leaseState(projectUuid: string, name: string): Promise<LeaseState | null> {
+    return this.one(this.subscriptions, { projectUuid, name }, (d) => ({
+      cursor: subscriptionFrom(d).cursor,
+      leases: ((d.cursor.leases ?? []) as Doc[])
+        .map((l): LeaseRecord => ({ offset: l.offset, deadline: l.deadline, deliveryAttempt: l.deliveryAttempt, leaseId: l.leaseId }))
+        .sort((a, b) => a.offset - b.offset),
+      acked: [...((d.cursor.acked ?? []) as number[])].sort((a, b) => a - b),
+    }));
+  }
+
+  /** Leases live in the subscription document: one conditional update replaces them with the cursor. */
+  compareAndSetLeases(projectUuid: string, name: string, expectedVersion: number, next: NewLeaseState): Promise<boolean> {
+    return this.run(async () => {
+      const result = await this.subscriptions.collection.updateOne(
+        { projectUuid, name, 'cursor.version': expectedVersion },
+        {
+          $set: {
+            ...cursorFields(next.cursor),
+            'cursor.leases': next.leases.map((l) => ({
+              offset: l.offset,
+              deadline: l.deadline,
+              deliveryAttempt: l.deliveryAttempt,
+              leaseId: l.leaseId,
+            })),
+            'cursor.acked': [...next.acked],
+          },
+          $inc: { 'cursor.version': 1 },
+        },
       );
       return result.modifiedCount === 1;
     });

@@ -105,6 +105,13 @@ export const SubscriptionSchema = new Schema(
       windowEnd: { type: Number, default: null },
       windowPulledAt: { type: Date, default: null },
       version: { type: Number, required: true },
+      // Individual ack mode (pubsub-extensions 1): leases and offsets acknowledged above the floor, in the same
+      // document as the version that guards them. Absent on subscriptions that never had any.
+      leases: {
+        type: [{ offset: Number, deadline: Date, deliveryAttempt: Number, leaseId: String, _id: false }],
+        default: undefined,
+      },
+      acked: { type: [Number], default: undefined },
     },
     pushStatus: { type: String, default: null },
   },

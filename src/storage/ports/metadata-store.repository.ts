@@ -5,6 +5,7 @@ import type {
   CursorState,
   DailyCount,
   DailyCountBatch,
+  LeaseState,
   Membership,
   NodeSampleRecord,
   OrphanCounts,
@@ -43,6 +44,13 @@ export type SubscriptionPatch = Partial<Pick<SubscriptionRecord, 'ackDeadlineSec
 };
 
 export type NewCursor = Omit<CursorState, 'version'>;
+
+/** A new LeaseState, written as a whole: the cursor with every lease and acknowledged offset that remains. */
+export interface NewLeaseState {
+  readonly cursor: NewCursor;
+  readonly leases: LeaseState['leases'];
+  readonly acked: LeaseState['acked'];
+}
 
 /** Filters of list calls; `aclUser` keeps only resources whose ACL holds that user uuid. */
 export interface TopicFilter {
@@ -149,6 +157,16 @@ export interface MetadataStore {
   listActivePushSubscriptions(): Promise<SubscriptionRecord[]>;
   /** Applies only while the stored cursor still has `expectedVersion`; says whether it applied. */
   compareAndSetCursor(projectUuid: string, name: string, expectedVersion: number, next: NewCursor): Promise<boolean>;
+  /**
+   * The cursor, leases and out-of-order acknowledged offsets of a subscription (individual ack mode), read together;
+   * null when the subscription does not exist. Leases ascending by offset.
+   */
+  leaseState(projectUuid: string, name: string): Promise<LeaseState | null>;
+  /**
+   * Replaces the cursor, the leases and the acknowledged offsets in one atomic change, applied only while the stored
+   * cursor still has `expectedVersion` (which it increments, as compareAndSetCursor does); says whether it applied.
+   */
+  compareAndSetLeases(projectUuid: string, name: string, expectedVersion: number, next: NewLeaseState): Promise<boolean>;
 
   /** Short names of the topics and subscriptions of a project whose ACL holds the user (user views, spec 3.0). */
   aclResourcesOf(projectUuid: string, userUuid: string): Promise<{ topics: string[]; subscriptions: string[] }>;

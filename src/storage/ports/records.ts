@@ -111,6 +111,18 @@ export interface LeaseRecord {
   readonly leaseId: string;
 }
 
+/**
+ * The delivery state of an individual-ack subscription (pubsub-extensions 1): the cursor, the messages leased out
+ * (expired ones included, until redelivered or acknowledged) and the offsets acknowledged above `ackFloor`. Every
+ * offset in [ackFloor, readOffset) is either leased or acknowledged; the floor passes contiguous acknowledged offsets.
+ */
+export interface LeaseState {
+  readonly cursor: CursorState;
+  readonly leases: readonly LeaseRecord[];
+  /** Acknowledged offsets at or above `ackFloor`, ascending. */
+  readonly acked: readonly number[];
+}
+
 export interface SubscriptionRecord {
   readonly projectUuid: string;
   readonly name: string;

@@ -51,6 +51,14 @@ export class CreateSubscriptionDto {
   @IsOptional()
   @Nested(() => PushConfigInDto)
   pushConfig?: PushConfigInDto;
+
+  @ApiPropertyOptional({
+    enum: ['cumulative', 'individual'],
+    description: 'extension: individual = per-message leases and acknowledgements (pull only); default cumulative (AMS)',
+  })
+  @IsOptional()
+  @IsString()
+  ackMode?: string;
 }
 
 @JsonBody({ invalid: invalidSubscription })
@@ -99,6 +107,15 @@ export class ModifyAckDeadlineDto {
   @IsOptional()
   @IsWholeNumber()
   ackDeadlineSeconds?: number;
+
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'extension, individual ack mode: change the leases of these deliveries instead (0 = nack, redeliver now)',
+  })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  ackIds?: string[];
 }
 
 @JsonBody({ invalid: () => AmsError.invalid('Invalid Offset Arguments') })
@@ -116,6 +133,8 @@ export class MessageOutDto {
 export class ReceivedMessageDto {
   @ApiProperty({ example: 'projects/ARGO/subscriptions/alerts:7' }) ackId!: string;
   @ApiProperty({ type: MessageOutDto }) message!: MessageOutDto;
+  @ApiPropertyOptional({ example: 1, description: 'individual ack mode only: 1 on first delivery, +1 per expiry or nack' })
+  deliveryAttempt?: number;
 }
 
 export class PullResultDto {
@@ -141,6 +160,8 @@ export class SubscriptionDto {
   @ApiProperty({ example: '/projects/ARGO/topics/probes' }) topic!: string;
   @ApiProperty({ type: PushConfigOutDto }) pushConfig!: PushConfigOutDto;
   @ApiProperty({ example: 10 }) ackDeadlineSeconds!: number;
+  @ApiPropertyOptional({ enum: ['individual'], description: 'shown only for individual ack mode (extension)' })
+  ackMode?: string;
   @ApiPropertyOptional() pushStatus?: string;
   @ApiProperty({ example: '2024-03-01T10:00:05Z' }) createdOn!: string;
 }
