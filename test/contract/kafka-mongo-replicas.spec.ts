@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { unique } from '../support/app.js';
+import { dropBackendData, kafkaMongoEnv } from '../support/backends.js';
+import { type ChildServer, freePort, PUSH_MAIN_JS, spawnServer, waitUntilReady } from '../support/child-server.js';
+import { Client } from '../support/client.js';
+import { PushReceiver } from '../support/push-receiver.js';
+
+/**
+ * Several replicas on one kafka-mongo backend, as the Helm chart runs them: two API processes (A and B, delivering no
+ * pushes themselves) and one push worker process. Messages are published through A and pulled and acknowledged
+ * through B by concurrent pullers of a per-message subscription (`ackMode: individual`): no message is handed to two
+ * pullers while its lease is live, and every message is received. A push subscription delivers every message once.
+ * Then A is killed with SIGKILL in the middle of publishing: every publish that was answered 200, through either
+ * replica, is still delivered afterwards (nothing acknowledged to a client is lost).
+ */
+
+const ADMIN_TOKEN = 'replicas-admin-token-0123456789';
+const ACK_DEADLINE_S = 60; // far longer than the test: any second delivery would be a lease handed out twice
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Pulled {
+  ackId: string;
+  message: { messageId: string; data: string };
+}
+
+describe('replicas on kafka-mongo: two API processes and a push worker', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ams-replicas-'));
+  const env = kafkaMongoEnv(basename(dir));
+  const servers: ChildServer[] = [];
+  let receiver: PushReceiver;
+
+  const common = {
+    ...env,
+    AMS_HOST: '127.0.0.1',
+    AMS_DATA_DIR: dir,
+    AMS_ADMIN_TOKEN: ADMIN_TOKEN,
+    AMS_LOG_LEVEL: 'warn',
+    AMS_PUSH_ALLOW_HTTP: 'true',
+    AMS_PUSH_ALLOW_PRIVATE: 'true',
+    AMS_PUSH_LEASE_S: '2',
+    AMS_PUSH_RECONCILE_MS: '200',
+  };
+
+  async function startApi(): Promise<{ server: ChildServer; client: Client }> {
+    const server = spawnServer({ ...common, AMS_PORT: String(await freePort()), AMS_PUSH_WORKER: 'external' });
+    servers.push(server);
+    await waitUntilReady(server);
+    return { server, client: new Client(server.url, ADMIN_TOKEN) };
+  }
+
+  before(async () => {
+    receiver = await new PushReceiver().start();
+  });
+
+  after(async () => {
+    for (const server of servers) await server.kill();
+    await receiver.close();
+    await dropBackendData(env);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('publish on one, pull on the other, push once, and lose nothing when a replica dies', async () => {
+    const a = await startApi(); // alone first: it makes the bootstrap admin
+    const b = await startApi();
+    const worker = spawnServer({ ...common }, PUSH_MAIN_JS);
+    servers.push(worker);
+
+    const project = unique('replicas');
+    const base = `/v1/projects/${project}`;
+    assert.equal((await a.client.post(base, {})).status, 200);
+    assert.equal((await a.client.put(`${base}/topics/t`)).status, 200);
+    const pullSub = await b.client.put(`${base}/subscriptions/pulled`, {
+      topic: `projects/${project}/topics/t`,
+      ackDeadlineSeconds: ACK_DEADLINE_S,
+      ackMode: 'individual',
+    });
+    assert.equal(pullSub.status, 200, pullSub.text);
+    const pushSub = await a.client.put(`${base}/subscriptions/pushed`, {
+      topic: `projects/${project}/topics/t`,
+      ackDeadlineSeconds: ACK_DEADLINE_S,
+      pushConfig: { type: 'http_endpoint', pushEndpoint: `${receiver.url}/push`, maxMessages: 10, retryPolicy: { type: 'linear', period: 50 } },
+    });
+    assert.equal(pushSub.status, 200, pushSub.text);
+    receiver.verificationHash = pushSub.body.pushConfig.verificationHash as string;
+    const verified = await b.client.post(`${base}/subscriptions/pushed:verifyPushEndpoint`);
+    assert.equal(verified.status, 200, verified.text);
+
+    // ---- publish through A, pull and acknowledge through B with concurrent pullers --------------------------------
+    const published: string[] = [];
+    const publishBatch = async (client: Client, from: number, count: number): Promise<void> => {
+      const messages = Array.from({ length: count }, (_, i) => ({ data: Buffer.from(`m${from + i}`).toString('base64') }));
+      const reply = await client.post(`${base}/topics/t:publish`, { messages });
+      assert.equal(reply.status, 200, reply.text);
+      published.push(...messages.map((m) => m.data));
+    };
+    const TOTAL = 300;
+    const publishing = (async () => {
+      for (let i = 0; i < TOTAL; i += 30) await publishBatch(a.client, i, 30);
+    })();
+
+    const deliveries = new Map<string, number>(); // message data -> times handed out
+    const pullers = Array.from({ length: 3 }, async () => {
+      let idle = 0;
+      while (idle < 20) {
+        const reply = await b.client.post(`${base}/subscriptions/pulled:pull`, { maxMessages: '25', returnImmediately: 'true' });
+        assert.equal(reply.status, 200, reply.text);
+        const received = reply.body.receivedMessages as Pulled[];
+        if (received.length === 0) {
+          idle += published.length >= TOTAL ? 1 : 0;
+          await sleep(50);
+          continue;
+        }
+        idle = 0;
+        for (const r of received) deliveries.set(r.message.data, (deliveries.get(r.message.data) ?? 0) + 1);
+        const ack = await b.client.post(`${base}/subscriptions/pulled:acknowledge`, { ackIds: received.map((r) => r.ackId) });
+        assert.equal(ack.status, 200, ack.text);
+      }
+    });
+    await publishing;
+    await Promise.all(pullers);
+
+    assert.equal(published.length, TOTAL);
+    const twice = [...deliveries].filter(([, times]) => times > 1);
+    assert.deepEqual(twice, [], 'no message handed to two pullers within its ack deadline');
+    assert.deepEqual([...deliveries.keys()].sort(), [...published].sort(), 'every message pulled');
+
+    // ---- the push worker delivered each message once -----------------------------------------------------------
+    const pushedData = (): string[] =>
+      receiver.accepted().flatMap((r) => (JSON.parse(r.body).messages as { message: { data: string } }[]).map((m) => m.message.data));
+    await receiver.until(() => new Set(pushedData()).size >= TOTAL, 60_000, 'every message pushed');
+    const pushed = pushedData();
+    assert.equal(pushed.length, TOTAL, 'pushed once per message in normal operation');
+    assert.deepEqual([...new Set(pushed)].sort(), [...published].sort());
+
+    // ---- A dies in the middle of publishing; what was answered 200 survives -------------------------------------
+    const answered: string[] = [];
+    const keepPublishing = async (client: Client, tag: string): Promise<void> => {
+      for (let i = 0; i < 40; i++) {
+        const data = Buffer.from(`${tag}-${i}`).toString('base64');
+        try {
+          const reply = await client.post(`${base}/topics/t:publish`, { messages: [{ data }] }, { signal: AbortSignal.timeout(5000) });
+          if (reply.status === 200) answered.push(data);
+        } catch {
+          // the replica is gone: this publish was never acknowledged
+        }
+        await sleep(10);
+      }
+    };
+    const during = Promise.all([keepPublishing(a.client, 'a'), keepPublishing(b.client, 'b')]);
+    await sleep(150);
+    a.server.child.kill('SIGKILL');
+    await during;
+    await a.server.exited;
+    assert.ok(answered.some((d) => Buffer.from(d, 'base64').toString().startsWith('b-')), 'B kept publishing');
+
+    const after: string[] = [];
+    for (let idle = 0; idle < 10; ) {
+      const reply = await b.client.post(`${base}/subscriptions/pulled:pull`, { maxMessages: '100', returnImmediately: 'true' });
+      assert.equal(reply.status, 200, reply.text);
+      const received = reply.body.receivedMessages as Pulled[];
+      if (received.length === 0) {
+        idle += 1;
+        await sleep(50);
+        continue;
+      }
+      after.push(...received.map((r) => r.message.data));
+      assert.equal((await b.client.post(`${base}/subscriptions/pulled:acknowledge`, { ackIds: received.map((r) => r.ackId) })).status, 200);
+    }
+    const missing = answered.filter((d) => !after.includes(d));
+    assert.deepEqual(missing, [], 'every publish answered 200 is delivered after the replica died');
+    await receiver.until(() => answered.every((d) => pushedData().includes(d)), 60_000, 'every answered publish pushed');
+  });
+});
