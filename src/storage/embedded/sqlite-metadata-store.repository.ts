@@ -480,6 +480,11 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async compareAndSetCursor(projectUuid: string, name: string, expectedVersion: number, next: NewCursor): Promise<boolean> {
+    return this.setCursorIfVersion(projectUuid, name, expectedVersion, next);
+  }
+
+  /** The cursor update of both compare-and-set methods: applies only while the stored version is `expectedVersion`. */
+  private setCursorIfVersion(projectUuid: string, name: string, expectedVersion: number, next: NewCursor): boolean {
     const result = this.sql(
       `UPDATE subscriptions SET ack_floor = ?, read_offset = ?, window_end = ?, window_pulled_at = ?,
          cursor_version = cursor_version + 1
@@ -523,21 +528,7 @@ export class SqliteMetadataStore implements MetadataStore {
    */
   async compareAndSetLeases(projectUuid: string, name: string, expectedVersion: number, next: NewLeaseState): Promise<boolean> {
     return this.db.transaction(() => {
-      const cursor = next.cursor;
-      const moved = this.sql(
-        `UPDATE subscriptions SET ack_floor = ?, read_offset = ?, window_end = ?, window_pulled_at = ?,
-           cursor_version = cursor_version + 1
-         WHERE project_uuid = ? AND name = ? AND cursor_version = ?`,
-      ).run(
-        cursor.ackFloor,
-        cursor.readOffset,
-        cursor.window?.end ?? null,
-        cursor.window?.pulledAt.getTime() ?? null,
-        projectUuid,
-        name,
-        expectedVersion,
-      );
-      if (moved.changes !== 1) return false;
+      if (!this.setCursorIfVersion(projectUuid, name, expectedVersion, next.cursor)) return false;
       this.replaceLeases(projectUuid, name, next.leases);
       this.replaceAcked(projectUuid, name, next.acked);
       return true;
