@@ -3,6 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import mongoose from 'mongoose';
+import { PUSH_WORKER_LEASE_PREFIX } from '../../src/push/push-dispatcher.js';
+import { MongoJobLeaseStore } from '../../src/storage/mongo/mongo-job-lease-store.repository.js';
 import { unique } from '../support/app.js';
 import { dropBackendData, kafkaMongoEnv } from '../support/backends.js';
 import { type ChildServer, freePort, PUSH_MAIN_JS, spawnServer, waitUntilReady } from '../support/child-server.js';
@@ -43,6 +46,7 @@ describe('replicas on kafka-mongo: two API processes and a push worker', () => {
     AMS_PUSH_ALLOW_PRIVATE: 'true',
     AMS_PUSH_LEASE_S: '2',
     AMS_PUSH_RECONCILE_MS: '200',
+    AMS_PUSH_WORKER_PORT: '0', // several workers on one host: no worker HTTP server (it has a fixed default port)
   };
 
   async function startApi(): Promise<{ server: ChildServer; client: Client }> {
@@ -173,5 +177,69 @@ describe('replicas on kafka-mongo: two API processes and a push worker', () => {
     const missing = answered.filter((d) => !after.includes(d));
     assert.deepEqual(missing, [], 'every publish answered 200 is delivered after the replica died');
     await receiver.until(() => answered.every((d) => pushedData().includes(d)), 60_000, 'every answered publish pushed');
+  });
+
+  it('two push workers share the push subscriptions, each served by one of them, every message pushed once', async () => {
+    // The first test's processes are gone or stopped here: only these two workers are alive.
+    for (const server of servers) await server.kill();
+    const api = (await startApi()).client;
+    const workers = [spawnServer({ ...common }, PUSH_MAIN_JS), spawnServer({ ...common }, PUSH_MAIN_JS)];
+    servers.push(...workers);
+
+    const project = unique('shared');
+    const base = `/v1/projects/${project}`;
+    assert.equal((await api.post(base, {})).status, 200);
+    assert.equal((await api.put(`${base}/topics/t`)).status, 200);
+    const names = ['s1', 's2', 's3', 's4'];
+    const sharing = new PushReceiver();
+    await sharing.start();
+    try {
+      for (const name of names) {
+        const created = await api.put(`${base}/subscriptions/${name}`, {
+          topic: `projects/${project}/topics/t`,
+          pushConfig: { type: 'http_endpoint', pushEndpoint: `${sharing.url}/${name}`, retryPolicy: { type: 'linear', period: 20 } },
+        });
+        assert.equal(created.status, 200, created.text);
+        sharing.verificationHash = created.body.pushConfig.verificationHash as string;
+        assert.equal((await api.post(`${base}/subscriptions/${name}:verifyPushEndpoint`)).status, 200);
+      }
+
+      // Both workers heartbeat, and the four subscriptions settle two and two (fair share = active / live workers).
+      const connection = await mongoose.createConnection(env.AMS_MONGODB_URI).asPromise();
+      try {
+        const leases = MongoJobLeaseStore.on(connection);
+        const deadline = Date.now() + 30_000;
+        let holders: string[] = [];
+        for (;;) {
+          const now = new Date();
+          const live = (await leases.list(PUSH_WORKER_LEASE_PREFIX)).filter((l) => l.expiresAt > now);
+          const served = (await leases.list('push/')).filter((l) => l.expiresAt > now && l.name.includes('/s'));
+          holders = served.map((l) => l.holder);
+          const perWorker = [...new Set(holders)].map((h) => holders.filter((x) => x === h).length);
+          if (live.length === 2 && served.length === 4 && perWorker.length === 2 && perWorker.every((n) => n === 2)) break;
+          if (Date.now() > deadline) assert.fail(`leases did not settle: ${JSON.stringify({ live: live.length, holders })}`);
+          await sleep(200);
+        }
+      } finally {
+        await connection.close();
+      }
+
+      const TOTAL = 40;
+      const data = Array.from({ length: TOTAL }, (_, i) => Buffer.from(`x${i}`).toString('base64'));
+      for (let i = 0; i < TOTAL; i += 10) {
+        const reply = await api.post(`${base}/topics/t:publish`, { messages: data.slice(i, i + 10).map((d) => ({ data: d })) });
+        assert.equal(reply.status, 200, reply.text);
+      }
+      const pushedTo = (name: string): string[] =>
+        sharing
+          .accepted()
+          .filter((r) => r.path === `/${name}`)
+          .map((r) => (JSON.parse(r.body) as { message: { data: string } }).message.data);
+      await sharing.until(() => names.every((n) => pushedTo(n).length >= TOTAL), 60_000, 'every message to every subscription');
+      await sleep(500); // a second delivery would show up now
+      for (const name of names) assert.deepEqual(pushedTo(name), data, `${name}: every message once, in order`);
+    } finally {
+      await sharing.close();
+    }
   });
 });
