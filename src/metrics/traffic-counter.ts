@@ -3,6 +3,7 @@ import { Clock, SystemClock } from '../common/time.js';
 import { METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-store.repository.js';
 import type {
   CountedKind,
+  NewMessage,
   PushCountedKind,
   ResourceCount,
   ResourceCountBatch,
@@ -10,6 +11,13 @@ import type {
   TopicRecord,
 } from '../storage/ports/records.js';
 import { FLUSH_INTERVAL_MS, RollUp } from './roll-up.js';
+
+/** The bytes every message counter counts (spec 4.1 `total_bytes`, `number_of_bytes`): the length of `data` as sent. */
+export function dataBytes(messages: readonly Pick<NewMessage, 'data'>[]): number {
+  let bytes = 0;
+  for (const m of messages) bytes += Buffer.byteLength(m.data);
+  return bytes;
+}
 
 /**
  * Length of a rate window. Windows are fixed slices of the clock (epoch multiples), so that the counts of one window

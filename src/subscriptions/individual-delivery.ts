@@ -2,15 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { formatLeaseAckId, parseLeaseAckId } from '../common/ack-id.js';
 import { AmsError } from '../common/ams-error.js';
-import { Clock, formatPublishTime } from '../common/time.js';
+import { Clock } from '../common/time.js';
 import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
 import { AmsMetrics } from '../metrics/ams-metrics.js';
-import { TrafficCounter } from '../metrics/traffic-counter.js';
+import { dataBytes, TrafficCounter } from '../metrics/traffic-counter.js';
 import { MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repository.js';
 import { METADATA_STORE, type MetadataStore, type NewLeaseState } from '../storage/ports/metadata-store.repository.js';
 import type { LeaseState, ProjectRecord, StoredMessage, SubscriptionRecord, TopicRecord } from '../storage/ports/records.js';
 import { PublishSignal } from '../topics/publish-signal.js';
 import type { ReceivedMessageDto } from './dto/subscription.dto.js';
+import { backoff, CAS_RETRIES, LONG_POLL_RECHECK_MS, pulledMessage } from './delivery.js';
 import {
   type DeliveryRef,
   type PullPlan,
@@ -22,16 +23,6 @@ import {
   fitToLog,
   planPull,
 } from './individual-ack.js';
-
-/** Compare-and-set retries before a contended subscription gives up (each retry re-reads). */
-const RETRIES = 50;
-/** How often a waiting pull re-reads the log, for publishes that reached another replica. */
-const LONG_POLL_RECHECK_MS = 1000;
-
-function backoff(attempt: number): Promise<void> {
-  const ceiling = 2 ** Math.min(attempt, 6);
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
-}
 
 const invalidAckId = (): AmsError => AmsError.invalid('Invalid ack id');
 
@@ -63,7 +54,7 @@ export class IndividualDelivery {
     gone: AbortSignal,
   ): Promise<ReceivedMessageDto[]> {
     if (wait) await this.waitForMore(project, subscription, topic, max, gone);
-    for (let attempt = 0; attempt < RETRIES; attempt++) {
+    for (let attempt = 0; attempt < CAS_RETRIES; attempt++) {
       const state = await this.state(project, subscription.name);
       const bounds = await this.log.bounds(topic.logId);
       const fitted = fitToLog(state, bounds);
@@ -98,7 +89,7 @@ export class IndividualDelivery {
   /** Acknowledges exactly the deliveries named; 400 `Invalid ack id` for malformed, foreign or unknown ids. */
   async acknowledge(project: ProjectRecord, name: string, ackIds: readonly string[]): Promise<void> {
     const refs = parseRefs(project, name, ackIds);
-    for (let attempt = 0; attempt < RETRIES; attempt++) {
+    for (let attempt = 0; attempt < CAS_RETRIES; attempt++) {
       const state = await this.state(project, name);
       const outcome = afterAcknowledge(state, refs);
       if (outcome === UNKNOWN) throw invalidAckId();
@@ -115,7 +106,7 @@ export class IndividualDelivery {
   /** Sets the named leases to end `seconds` from now (0: hand them back for redelivery now). */
   async modifyDeadlines(project: ProjectRecord, name: string, ackIds: readonly string[], seconds: number): Promise<void> {
     const refs = parseRefs(project, name, ackIds);
-    for (let attempt = 0; attempt < RETRIES; attempt++) {
+    for (let attempt = 0; attempt < CAS_RETRIES; attempt++) {
       const state = await this.state(project, name);
       const next = afterModifyDeadlines(state, refs, seconds, this.clock.now());
       if (next === UNKNOWN) throw invalidAckId();
@@ -214,20 +205,6 @@ export function consecutiveRuns(offsets: readonly number[]): { from: number; cou
   return runs;
 }
 
-function dataBytes(messages: readonly StoredMessage[]): number {
-  let bytes = 0;
-  for (const m of messages) bytes += Buffer.byteLength(m.data);
-  return bytes;
-}
-
 function received(project: string, subscription: string, m: StoredMessage, leaseId: string): ReceivedMessageDto {
-  return {
-    ackId: formatLeaseAckId(project, subscription, m.offset, leaseId),
-    message: {
-      messageId: String(m.offset),
-      ...(Object.keys(m.attributes).length > 0 ? { attributes: m.attributes } : {}),
-      data: m.data,
-      publishTime: formatPublishTime(m.publishTime),
-    },
-  };
+  return { ackId: formatLeaseAckId(project, subscription, m.offset, leaseId), message: pulledMessage(m) };
 }

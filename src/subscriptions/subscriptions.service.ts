@@ -8,9 +8,9 @@ import type { AclDto } from '../common/dto/acl.dto.js';
 import { decodeBody } from '../common/json-body.js';
 import { parseSubscriptionTopic, subscriptionRef, topicRef } from '../common/names.js';
 import { type PageQuery, pageBody } from '../common/pagination.js';
-import { Clock, formatPublishTime, formatSeconds, parseZuluMillis } from '../common/time.js';
+import { Clock, formatSeconds, parseZuluMillis } from '../common/time.js';
 import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
-import { TrafficCounter } from '../metrics/traffic-counter.js';
+import { dataBytes, TrafficCounter } from '../metrics/traffic-counter.js';
 import { AmsMetrics } from '../metrics/ams-metrics.js';
 import { MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repository.js';
 import { METADATA_STORE, type MetadataStore, type NewCursor } from '../storage/ports/metadata-store.repository.js';
@@ -43,6 +43,7 @@ import { checkHostAllowed } from '../push/address-guard.js';
 import { verificationUrl } from '../push/push-body.js';
 import { OutboundError, PushHttpClient } from '../push/push-http-client.js';
 import { PushNotices } from '../push/push-notices.js';
+import { backoff, CAS_RETRIES, LONG_POLL_RECHECK_MS, pulledMessage } from './delivery.js';
 import { isEmptyPushConfig, pushConfigView, pushTargetUrl, resolvePushConfig } from './push-config.js';
 
 const DEFAULT_ACK_DEADLINE_SECONDS = 10;
@@ -60,19 +61,6 @@ function ackModeOf(body: CreateSubscriptionDto): AckMode {
 /** `pushStatus` of an active push subscription whose deliveries succeed (spec 4.6). */
 export function activeStatus(project: string, subscription: string): string {
   return `Subscription ${subscriptionRef(project, subscription)} is currently active`;
-}
-/** How often a waiting pull re-reads the log, for publishes that reached another replica. */
-const LONG_POLL_RECHECK_MS = 1000;
-/** Compare-and-set retries before a contended cursor update gives up (each retry re-reads). */
-const CURSOR_RETRIES = 50;
-
-/**
- * After a lost compare-and-set, wait a random moment that grows with the attempts (up to ~64 ms), so that pullers and
- * acknowledgers racing on one subscription stop colliding on a backend whose round trips are slow.
- */
-function backoff(attempt: number): Promise<void> {
-  const ceiling = 2 ** Math.min(attempt, 6);
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
 }
 
 @Injectable()
@@ -247,7 +235,7 @@ export class SubscriptionsService {
       return { receivedMessages: await this.individual.pull(project, subscription, topic, max, wait, gone) };
     }
 
-    for (let attempt = 0; attempt < CURSOR_RETRIES; attempt++) {
+    for (let attempt = 0; attempt < CAS_RETRIES; attempt++) {
       const bounds = await this.log.bounds(topic.logId);
       const floor = clampFloor(subscription.cursor, bounds);
       let messages = await this.log.read(topic.logId, floor, max, this.config.pullMaxBytes);
@@ -281,7 +269,7 @@ export class SubscriptionsService {
       if (offset === null) throw AmsError.invalid('Invalid ack id');
       highest = Math.max(highest, offset);
     }
-    for (let attempt = 0; attempt < CURSOR_RETRIES; attempt++) {
+    for (let attempt = 0; attempt < CAS_RETRIES; attempt++) {
       const next = afterAcknowledge(subscription.cursor, highest + 1, subscription.ackDeadlineSeconds, this.clock.now());
       if (next instanceof AmsError) throw next;
       if (await this.store.compareAndSetCursor(project.uuid, name, subscription.cursor.version, next)) {
@@ -309,7 +297,7 @@ export class SubscriptionsService {
 
   async modifyOffset(project: ProjectRecord, name: string, offset: number | undefined): Promise<void> {
     const target = offset ?? 0;
-    for (let attempt = 0; attempt < CURSOR_RETRIES; attempt++) {
+    for (let attempt = 0; attempt < CAS_RETRIES; attempt++) {
       const subscription = await this.existing(project, name);
       const bounds = await this.boundsOf(project, subscription);
       if (target < bounds.min || target > bounds.max) throw AmsError.invalid('Offset out of bounds');
@@ -433,21 +421,6 @@ export function pullCount(raw: string | number | undefined): number {
   return Number.isFinite(value) && value > 0 ? Math.floor(value) : 1;
 }
 
-/** `subscription.number_of_bytes` and the bytes counter: the length of the returned messages' `data` (base64 text). */
-function dataBytes(messages: readonly StoredMessage[]): number {
-  let bytes = 0;
-  for (const m of messages) bytes += Buffer.byteLength(m.data);
-  return bytes;
-}
-
 function received(project: string, subscription: string, m: StoredMessage): ReceivedMessageDto {
-  return {
-    ackId: formatAckId(project, subscription, m.offset),
-    message: {
-      messageId: String(m.offset),
-      ...(Object.keys(m.attributes).length > 0 ? { attributes: m.attributes } : {}),
-      data: m.data,
-      publishTime: formatPublishTime(m.publishTime),
-    },
-  };
+  return { ackId: formatAckId(project, subscription, m.offset), message: pulledMessage(m) };
 }

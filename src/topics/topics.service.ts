@@ -9,7 +9,7 @@ import { subscriptionRef, topicRef } from '../common/names.js';
 import { type PageQuery, pageBody } from '../common/pagination.js';
 import { Clock, formatSeconds } from '../common/time.js';
 import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
-import { TrafficCounter } from '../metrics/traffic-counter.js';
+import { dataBytes, TrafficCounter } from '../metrics/traffic-counter.js';
 import { AmsMetrics } from '../metrics/ams-metrics.js';
 import { UsageCounter } from '../metrics/usage-counter.js';
 import { SchemasService } from '../schemas/schemas.service.js';
@@ -178,12 +178,6 @@ function toNewMessages(body: PublishDto): NewMessage[] {
   return (body.messages ?? []).map((m) => ({ data: m.data ?? '', attributes: sortedAttributes(m.attributes) }));
 }
 
-/** `total_bytes` of spec 4.1: the length of `data` as sent. */
-function dataBytes(messages: readonly NewMessage[]): number {
-  let bytes = 0;
-  for (const m of messages) bytes += Buffer.byteLength(m.data);
-  return bytes;
-}
 
 /** Attributes come back with sorted keys (spec 4.1), so they are stored that way. */
 function sortedAttributes(attributes: Record<string, string> | undefined): Record<string, string> {
