@@ -4,7 +4,8 @@ import type { FastifyRequest } from 'fastify';
 import { AmsError } from '../common/ams-error.js';
 import { isValidName } from '../common/names.js';
 import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
-import { METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-store.repository.js';
+import { PROJECTS, type ProjectStore } from '../storage/ports/project-store.repository.js';
+import { USERS, type UserStore } from '../storage/ports/user-store.repository.js';
 import type { ProjectRecord, Role, UserRecord } from '../storage/ports/records.js';
 import { ACTION_KEY, OPEN_KEY } from './action.decorator.js';
 import { type AmsAction, isAllowed } from './actions.js';
@@ -22,7 +23,8 @@ type AmsRequest = FastifyRequest & { ams?: RequestContext };
 export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    @Inject(METADATA_STORE) private readonly store: MetadataStore,
+    @Inject(PROJECTS) private readonly projectStore: ProjectStore,
+    @Inject(USERS) private readonly userStore: UserStore,
     @Inject(AMS_CONFIG) private readonly config: AmsConfig,
   ) {}
 
@@ -70,7 +72,7 @@ export class AccessGuard implements CanActivate {
 
   private async urlProject(params: Record<string, string>, action: AmsAction): Promise<ProjectRecord | null> {
     if (params.project === undefined) return null;
-    const project = await this.store.projectByName(params.project);
+    const project = await this.projectStore.projectByName(params.project);
     // Project create may name a missing project; when it exists, the caller's roles in it count (403, not 401).
     if (project === null && action !== 'projects:create') throw AmsError.projectNotFound();
     return project;
@@ -81,7 +83,7 @@ export class AccessGuard implements CanActivate {
     if (this.config.serviceToken !== null && sameSecret(token, this.config.serviceToken)) {
       return { user: null, roles: new Set<Role>(['service_admin']) };
     }
-    const user = await this.store.userByTokenHash(hashToken(token));
+    const user = await this.userStore.userByTokenHash(hashToken(token));
     if (user === null) return null;
     return { user, roles: rolesOf(user, project) };
   }

@@ -20,6 +20,15 @@ export interface RequestContext {
 
 export const isServiceAdmin = (caller: Caller): boolean => caller.roles.has('service_admin');
 
+/**
+ * The ACL filter of a topic or subscription list (spec 2.4): a plain publisher (topics) or consumer (subscriptions),
+ * neither project nor service admin, sees only the resources whose ACL holds it. Undefined: the caller sees all.
+ */
+export function listAclUser(caller: Caller, plainRole: 'publisher' | 'consumer'): string | undefined {
+  const filtered = caller.roles.has(plainRole) && !caller.roles.has('project_admin') && !isServiceAdmin(caller);
+  return filtered ? (caller.user?.uuid ?? '') : undefined;
+}
+
 export function requestContext(ctx: ExecutionContext): RequestContext {
   const request = ctx.switchToHttp().getRequest<{ ams?: RequestContext }>();
   return request.ams ?? { caller: ANONYMOUS, project: null, token: 'none' };

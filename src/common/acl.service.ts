@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-store.repository.js';
+import { USERS, type UserStore } from '../storage/ports/user-store.repository.js';
 import type { ProjectRecord } from '../storage/ports/records.js';
 import { AmsError } from './ams-error.js';
 import type { AclDto } from './dto/acl.dto.js';
@@ -7,11 +7,11 @@ import type { AclDto } from './dto/acl.dto.js';
 /** `authorized_users` of topics and subscriptions: stored as user uuids, shown as names (spec 2.4). */
 @Injectable()
 export class AclService {
-  constructor(@Inject(METADATA_STORE) private readonly store: MetadataStore) {}
+  constructor(@Inject(USERS) private readonly userStore: UserStore) {}
 
   /** Names of the users in an ACL; users deleted since are skipped. */
   async view(uuids: readonly string[]): Promise<AclDto> {
-    const users = await this.store.usersByUuid(uuids);
+    const users = await this.userStore.usersByUuid(uuids);
     const nameOf = new Map(users.map((u) => [u.uuid, u.name]));
     return { authorized_users: uuids.flatMap((uuid) => nameOf.get(uuid) ?? []) };
   }
@@ -19,7 +19,7 @@ export class AclService {
   /** The uuids for a new ACL; every name must be a member of the project, else 404 naming all that are not. */
   async resolve(project: ProjectRecord, names: readonly string[]): Promise<string[]> {
     const unique = [...new Set(names)];
-    const users = await this.store.usersByName(unique);
+    const users = await this.userStore.usersByName(unique);
     const members = new Map(
       users.filter((u) => u.projects.some((m) => m.projectUuid === project.uuid)).map((u) => [u.name, u.uuid]),
     );

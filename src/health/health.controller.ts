@@ -8,7 +8,8 @@ import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
 import { PUSH_WORKER_LEASE_PREFIX } from '../push/push-dispatcher.js';
 import { JOB_LEASES, type JobLeaseStore } from '../storage/ports/job-lease-store.repository.js';
 import { MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repository.js';
-import { METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-store.repository.js';
+import { PROJECTS, type ProjectStore } from '../storage/ports/project-store.repository.js';
+import { USERS, type UserStore } from '../storage/ports/user-store.repository.js';
 import { StoreUnavailableError } from '../storage/ports/store-errors.js';
 import { VERSION } from './version.js';
 
@@ -41,7 +42,8 @@ const isAdminView = (ctx: RequestContext): boolean =>
 @Controller('v1')
 export class HealthController {
   constructor(
-    @Inject(METADATA_STORE) private readonly store: MetadataStore,
+    @Inject(PROJECTS) private readonly projectStore: ProjectStore,
+    @Inject(USERS) private readonly userStore: UserStore,
     @Inject(MESSAGE_LOG) private readonly log: MessageLog,
     @Inject(AMS_CONFIG) private readonly config: AmsConfig,
     @Inject(JOB_LEASES) private readonly leases: JobLeaseStore,
@@ -57,7 +59,7 @@ export class HealthController {
 
   /** 503 naming the dependency that does not answer, so an operator (or a readiness probe) sees which one. */
   private async checkBackends(): Promise<void> {
-    const results = await Promise.allSettled([this.store.ping(), this.log.ping()]);
+    const results = await Promise.allSettled([this.projectStore.ping(), this.log.ping()]);
     const down = results.flatMap((r) =>
       r.status === 'rejected' ? [r.reason instanceof StoreUnavailableError ? r.reason.backend : 'storage'] : [],
     );
@@ -79,7 +81,7 @@ export class HealthController {
     await this.checkBackends();
     if (!this.config.push.enabled) return { status: 'ok', push_functionality: 'disabled' };
     // spec 3.8: one entry for our push engine; `warning` when the push worker user is missing (push calls give 500).
-    const worker = await this.store.userByName(this.config.push.workerUser);
+    const worker = await this.userStore.userByName(this.config.push.workerUser);
     const ready = worker !== null && worker.serviceRoles.includes('push_worker');
     const status = await this.pushServerStatus();
     return { status: ready ? 'ok' : 'warning', push_servers: [{ endpoint: this.config.push.origin, status }] };

@@ -8,7 +8,9 @@ import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
 import { batchIdsForgettableBefore } from '../metrics/usage-counter.js';
 import { JOB_LEASES, type JobLeaseStore } from '../storage/ports/job-lease-store.repository.js';
 import { MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repository.js';
-import { METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-store.repository.js';
+import { COUNTERS, type CounterStore } from '../storage/ports/counter-store.repository.js';
+import { PROJECTS, type ProjectStore } from '../storage/ports/project-store.repository.js';
+import { TOPICS, type TopicStore } from '../storage/ports/topic-store.repository.js';
 import { firstSeenOf, slotLeaseName, slotLeaseTtlMs, slotOf, SUSPECT_PREFIX, suspectHolder } from './slots.js';
 
 /** The jobs that run once per interval across all replicas, in this order. */
@@ -43,7 +45,9 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
     @Inject(AMS_CONFIG) config: AmsConfig,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(JOB_LEASES) private readonly leases: JobLeaseStore,
-    @Inject(METADATA_STORE) private readonly store: MetadataStore,
+    @Inject(COUNTERS) private readonly counterStore: CounterStore,
+    @Inject(PROJECTS) private readonly projectStore: ProjectStore,
+    @Inject(TOPICS) private readonly topicStore: TopicStore,
     @Inject(MESSAGE_LOG) private readonly log: MessageLog,
     private readonly scheduler: SchedulerRegistry,
     registry: Registry,
@@ -132,12 +136,12 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
 
   private async compactCounters(now: Date): Promise<string> {
     const before = batchIdsForgettableBefore(now);
-    return `batch ids of ${await this.store.forgetDailyCountBatches(before)} counter(s) before ${before} forgotten`;
+    return `batch ids of ${await this.counterStore.forgetDailyCountBatches(before)} counter(s) before ${before} forgotten`;
   }
 
   /** Records of missing projects first: their topics' logs become orphans that the log sweep then finds. */
   private async removeOrphans(now: Date): Promise<string> {
-    const records = await this.store.removeOrphans();
+    const records = await this.projectStore.removeOrphans();
     const logs = await this.removeOrphanLogs(now);
     return `${JSON.stringify(records)}, ${logs} log(s) deleted`;
   }
@@ -149,7 +153,7 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
    */
   private async removeOrphanLogs(now: Date): Promise<number> {
     const logs = await this.log.listLogs();
-    const referenced = new Set(await this.store.topicLogIds());
+    const referenced = new Set(await this.topicStore.topicLogIds());
     const unreferenced = new Set(logs.filter((id) => !referenced.has(id)));
     const grace = Math.max(ORPHAN_LOG_GRACE_MS, this.intervalMs);
     let deleted = 0;

@@ -4,7 +4,9 @@ import { Gauge, Registry } from 'prom-client';
 import { Clock } from '../common/time.js';
 import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
 import { MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repository.js';
-import { METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-store.repository.js';
+import { PROJECTS, type ProjectStore } from '../storage/ports/project-store.repository.js';
+import { SUBSCRIPTIONS, type SubscriptionStore } from '../storage/ports/subscription-store.repository.js';
+import { TOPICS, type TopicStore } from '../storage/ports/topic-store.repository.js';
 import type { LogBounds } from '../storage/ports/records.js';
 import { clampFloor } from '../subscriptions/cumulative-ack.js';
 import { largest } from './series-cap.js';
@@ -38,7 +40,9 @@ export class BacklogGauges implements OnApplicationBootstrap {
   constructor(
     registry: Registry,
     @Inject(AMS_CONFIG) private readonly config: AmsConfig,
-    @Inject(METADATA_STORE) private readonly store: MetadataStore,
+    @Inject(PROJECTS) private readonly projectStore: ProjectStore,
+    @Inject(SUBSCRIPTIONS) private readonly subscriptionStore: SubscriptionStore,
+    @Inject(TOPICS) private readonly topicStore: TopicStore,
     @Inject(MESSAGE_LOG) private readonly log: MessageLog,
     @Inject(Clock) private readonly clock: Clock,
     private readonly scheduler: SchedulerRegistry,
@@ -107,14 +111,14 @@ export class BacklogGauges implements OnApplicationBootstrap {
   /** Every topic's bounds (one log call per topic) and every subscription's floor (already in the records). */
   private async read(): Promise<BacklogSnapshot> {
     const snapshot: BacklogSnapshot = { subscriptions: [], topics: [] };
-    for (const project of await this.store.listProjects()) {
+    for (const project of await this.projectStore.listProjects()) {
       const bounds = new Map<string, LogBounds>();
-      for (const topic of (await this.store.listTopics(project.uuid, {}, { size: 0 }))?.items ?? []) {
+      for (const topic of (await this.topicStore.listTopics(project.uuid, {}, { size: 0 }))?.items ?? []) {
         const b = await this.log.bounds(topic.logId);
         bounds.set(topic.name, b);
         snapshot.topics.push({ labels: { project: project.name, topic: topic.name }, value: b.max - b.min });
       }
-      for (const sub of (await this.store.listSubscriptions(project.uuid, {}, { size: 0 }))?.items ?? []) {
+      for (const sub of (await this.subscriptionStore.listSubscriptions(project.uuid, {}, { size: 0 }))?.items ?? []) {
         const b = bounds.get(sub.topicName);
         if (b === undefined) continue; // its topic is deleted: nothing to deliver (spec 4.5)
         snapshot.subscriptions.push({

@@ -2,7 +2,11 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Caller } from '../auth/caller.js';
 import { AmsError } from '../common/ams-error.js';
 import { Clock } from '../common/time.js';
-import { type DailyCountFilter, METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-store.repository.js';
+import { COUNTERS, type CounterStore, type DailyCountFilter } from '../storage/ports/counter-store.repository.js';
+import { PROJECTS, type ProjectStore } from '../storage/ports/project-store.repository.js';
+import { SUBSCRIPTIONS, type SubscriptionStore } from '../storage/ports/subscription-store.repository.js';
+import { TOPICS, type TopicStore } from '../storage/ports/topic-store.repository.js';
+import { USERS, type UserStore } from '../storage/ports/user-store.repository.js';
 import { type CountedKind, type ProjectRecord, PUSH_COUNTED_KINDS, type ResourceCounters } from '../storage/ports/records.js';
 import type { MetricListDto } from './dto/metric.dto.js';
 import type { UsageReportDto, VaReportDto } from './dto/usage-report.dto.js';
@@ -27,7 +31,11 @@ export class MetricsService {
   private readonly logger = new Logger(MetricsService.name);
 
   constructor(
-    @Inject(METADATA_STORE) private readonly store: MetadataStore,
+    @Inject(COUNTERS) private readonly counterStore: CounterStore,
+    @Inject(PROJECTS) private readonly projectStore: ProjectStore,
+    @Inject(SUBSCRIPTIONS) private readonly subscriptionStore: SubscriptionStore,
+    @Inject(TOPICS) private readonly topicStore: TopicStore,
+    @Inject(USERS) private readonly userStore: UserStore,
     @Inject(Clock) private readonly clock: Clock,
     private readonly usage: UsageCounter,
     private readonly traffic: TrafficCounter,
@@ -42,7 +50,7 @@ export class MetricsService {
   /** `GET /metrics/va_metrics` (spec 3.8, 4.8): the VA report of every project, or of those `projects=` names. */
   async vaMetrics(query: ReportQuery): Promise<VaReportDto> {
     const window = reportWindow(query.startDate, query.endDate, this.clock.now());
-    const projects = (await this.namedProjects(query.projects)) ?? (await this.store.listProjects());
+    const projects = (await this.namedProjects(query.projects)) ?? (await this.projectStore.listProjects());
     return this.vaReportOf(projects, window);
   }
 
@@ -57,7 +65,7 @@ export class MetricsService {
     const wanted = named === null ? null : new Set(named.map((p) => p.uuid));
 
     const administered = caller.user.projects.filter((m) => m.roles.includes('project_admin'));
-    const found = await Promise.all(administered.map((m) => this.store.projectByUuid(m.projectUuid)));
+    const found = await Promise.all(administered.map((m) => this.projectStore.projectByUuid(m.projectUuid)));
     const projects = found.filter((p): p is ProjectRecord => p !== null && (wanted === null || wanted.has(p.uuid)));
     if (projects.length === 0) return emptyUsageReport();
     return {
@@ -71,16 +79,17 @@ export class MetricsService {
     await this.flush(this.usage);
     const all = { size: 0 };
     const [topics, subscriptions, members, daily] = await Promise.all([
-      this.store.listTopics(project.uuid, {}, all),
-      this.store.listSubscriptions(project.uuid, {}, all),
-      this.store.listUsers({ projectUuid: project.uuid }, all),
-      this.store.dailyCounts({ ...ALL_DAYS, projectUuids: [project.uuid] }),
+      this.topicStore.listTopics(project.uuid, {}, all),
+      this.subscriptionStore.listSubscriptions(project.uuid, {}, all),
+      this.userStore.listUsers({ projectUuid: project.uuid }, all),
+      this.counterStore.dailyCounts({ ...ALL_DAYS, projectUuids: [project.uuid] }),
     ]);
     const access: MemberAccess[] = [];
     const byName = [...(members?.items ?? [])].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const user of byName) {
-      const held = await this.store.aclResourcesOf(project.uuid, user.uuid);
-      access.push({ user: user.name, topics: held.topics.length, subscriptions: held.subscriptions.length });
+      const topicNames = await this.topicStore.aclTopicNames(project.uuid, user.uuid);
+      const subscriptionNames = await this.subscriptionStore.aclSubscriptionNames(project.uuid, user.uuid);
+      access.push({ user: user.name, topics: topicNames.length, subscriptions: subscriptionNames.length });
     }
     const metrics = projectMetrics(
       { project: project.name, topics: topics?.total ?? 0, subscriptions: subscriptions?.total ?? 0, members: access, daily },
@@ -94,14 +103,14 @@ export class MetricsService {
    * publisher asking for a topic that does not exist is refused (403) rather than told (404).
    */
   async topicMetrics(caller: Caller, project: ProjectRecord, name: string): Promise<MetricListDto> {
-    const topic = await this.store.topic(project.uuid, name);
+    const topic = await this.topicStore.topic(project.uuid, name);
     if (caller.roles.has('publisher') && !inAcl(caller, topic?.authorizedUsers)) throw AmsError.forbidden();
     if (topic === null) throw AmsError.notFound('Topic');
     await Promise.all([this.flush(this.usage), this.flush(this.traffic)]);
     const [subscriptions, counters, daily] = await Promise.all([
-      this.store.listSubscriptions(project.uuid, { topicName: name }, { size: 0 }),
-      this.store.resourceCounters('topic', project.uuid, name, topicIncarnation(topic)),
-      this.store.dailyCounts({ ...ALL_DAYS, projectUuids: [project.uuid], topicName: name }),
+      this.subscriptionStore.listSubscriptions(project.uuid, { topicName: name }, { size: 0 }),
+      this.counterStore.resourceCounters('topic', project.uuid, name, topicIncarnation(topic)),
+      this.counterStore.dailyCounts({ ...ALL_DAYS, projectUuids: [project.uuid], topicName: name }),
     ]);
     const figures = { topic: name, subscriptions: subscriptions?.total ?? 0, traffic: trafficOf(counters), daily };
     return { metrics: topicMetrics(figures, this.clock.now()) };
@@ -109,13 +118,13 @@ export class MetricsService {
 
   /** `GET .../subscriptions/S:metrics` (spec 3.8); the consumer ACL rule (spec 2.4) first, as for topics. */
   async subscriptionMetrics(caller: Caller, project: ProjectRecord, name: string): Promise<MetricListDto> {
-    const subscription = await this.store.subscription(project.uuid, name);
+    const subscription = await this.subscriptionStore.subscription(project.uuid, name);
     if (caller.roles.has('consumer') && !inAcl(caller, subscription?.authorizedUsers)) throw AmsError.forbidden();
     if (subscription === null) throw AmsError.notFound('Subscription');
     await this.flush(this.traffic);
     const incarnation = subscriptionIncarnation(subscription);
     const count = (kind: CountedKind): Promise<ResourceCounters> =>
-      this.store.resourceCounters(kind, project.uuid, name, incarnation);
+      this.counterStore.resourceCounters(kind, project.uuid, name, incarnation);
     const traffic = trafficOf(await count('subscription'));
     if (subscription.pushConfig === null) {
       return { metrics: subscriptionMetrics({ subscription: name, traffic }, this.clock.now()) };
@@ -134,12 +143,12 @@ export class MetricsService {
       fromDay: utcDay(window.start),
       toDay: utcDay(window.end),
     };
-    const messages = new Map((await this.store.messageTotals(filter)).map((t) => [t.projectUuid, t.messages]));
+    const messages = new Map((await this.counterStore.messageTotals(filter)).map((t) => [t.projectUuid, t.messages]));
     const usage: ProjectUsage[] = [];
     for (const project of projects) {
       const count = messages.get(project.uuid);
       if (count === undefined) continue; // spec 4.8: only projects with counters in the window
-      usage.push({ name: project.name, messages: count, created: await this.store.countCreated(project.uuid, window.start, window.end) });
+      usage.push({ name: project.name, messages: count, created: await this.counterStore.countCreated(project.uuid, window.start, window.end) });
     }
     return vaReport(usage, windowDays(window));
   }
@@ -152,7 +161,7 @@ export class MetricsService {
     if (list === undefined || list === '') return null;
     const projects: ProjectRecord[] = [];
     for (const name of new Set(list.split(',').filter((n) => n !== ''))) {
-      const project = await this.store.projectByName(name);
+      const project = await this.projectStore.projectByName(name);
       if (project === null) throw AmsError.notFound(`Project ${name}`);
       projects.push(project);
     }

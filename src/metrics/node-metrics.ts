@@ -1,7 +1,7 @@
 import { hostname, totalmem } from 'node:os';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Clock, formatSeconds } from '../common/time.js';
-import { METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-store.repository.js';
+import { COUNTERS, type CounterStore } from '../storage/ports/counter-store.repository.js';
 import type { NodeSampleRecord } from '../storage/ports/records.js';
 import type { MetricDto } from './dto/metric.dto.js';
 
@@ -99,7 +99,7 @@ export class NodeSamples implements OnModuleInit, OnApplicationShutdown {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    @Inject(METADATA_STORE) private readonly store: Pick<MetadataStore, 'putNodeSample' | 'nodeSamples'>,
+    @Inject(COUNTERS) private readonly store: Pick<CounterStore, 'putNodeSample' | 'nodeSamples'>,
     @Inject(Clock) private readonly clock: Clock,
     private readonly node: NodeMetrics,
   ) {}

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Clock, SystemClock } from '../common/time.js';
-import { METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-store.repository.js';
+import { COUNTERS, type CounterStore } from '../storage/ports/counter-store.repository.js';
 import type {
   CountedKind,
   NewMessage,
@@ -39,7 +39,7 @@ export function ratePerSecond(window: { readonly messages: number } | null): num
   return window === null ? 0 : window.messages / (RATE_WINDOW_MS / 1000);
 }
 
-/** Which incarnation of a topic or subscription counts belong to (MetadataStore.addResourceCounts). */
+/** Which incarnation of a topic or subscription counts belong to (CounterStore.addResourceCounts). */
 export const topicIncarnation = (topic: Pick<TopicRecord, 'logId'>): string => topic.logId;
 export const subscriptionIncarnation = (subscription: Pick<SubscriptionRecord, 'createdOn'>): string =>
   String(subscription.createdOn.getTime());
@@ -53,12 +53,12 @@ interface Tally extends ResourceCount {
 /**
  * The resource counters of spec 3.8 without a storage write per message: messages published to a topic and messages
  * returned by pulls of a subscription (spec 5.2) are tallied in memory per resource incarnation and rate window, and
- * written in batches (RollUp) through MetadataStore.addResourceCounts.
+ * written in batches (RollUp) through CounterStore.addResourceCounts.
  */
 @Injectable()
 export class TrafficCounter extends RollUp<Tally> {
   constructor(
-    @Inject(METADATA_STORE) private readonly store: Pick<MetadataStore, 'addResourceCounts'>,
+    @Inject(COUNTERS) private readonly store: Pick<CounterStore, 'addResourceCounts'>,
     @Optional() @Inject(Clock) clock: Clock = new SystemClock(),
   ) {
     super(clock);

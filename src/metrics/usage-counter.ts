@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Clock, SystemClock } from '../common/time.js';
-import { METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-store.repository.js';
+import { COUNTERS, type CounterStore } from '../storage/ports/counter-store.repository.js';
 import type { DailyCount, DailyCountBatch } from '../storage/ports/records.js';
 import { BATCH_RETRY_LIMIT_MS, RollUp } from './roll-up.js';
 
@@ -30,13 +30,13 @@ interface Tally extends DailyCount {
 
 /**
  * The daily message counters of spec 4.1 without a storage write per publish: publishes are tallied in memory per
- * (project, topic, UTC day) and written in batches (RollUp) through MetadataStore.addDailyCounts, whose per-batch
+ * (project, topic, UTC day) and written in batches (RollUp) through CounterStore.addDailyCounts, whose per-batch
  * idempotence rules out double counting on a retry.
  */
 @Injectable()
 export class UsageCounter extends RollUp<Tally> {
   constructor(
-    @Inject(METADATA_STORE) private readonly store: Pick<MetadataStore, 'addDailyCounts'>,
+    @Inject(COUNTERS) private readonly store: Pick<CounterStore, 'addDailyCounts'>,
     @Optional() @Inject(Clock) clock: Clock = new SystemClock(),
   ) {
     super(clock);

@@ -2,8 +2,9 @@ import type { Logger } from '@nestjs/common';
 import type { Caller } from '../auth/caller.js';
 import { AmsError } from '../common/ams-error.js';
 import type { Clock } from '../common/time.js';
-import type { MetadataStore } from '../storage/ports/metadata-store.repository.js';
+import type { ProjectStore } from '../storage/ports/project-store.repository.js';
 import type { PushConfigRecord } from '../storage/ports/records.js';
+import type { SubscriptionStore } from '../storage/ports/subscription-store.repository.js';
 import type { SubscriptionsService } from '../subscriptions/subscriptions.service.js';
 import { type PushedMessage, pushedSubscriptionName, pushRequest } from './push-body.js';
 import { OutboundError, type PushHttpClient } from './push-http-client.js';
@@ -15,7 +16,8 @@ const PUSH_WORKER: Caller = { user: null, roles: new Set(['push_worker']) };
 const NEVER = new AbortController().signal;
 
 export interface DeliveryDeps {
-  readonly store: MetadataStore;
+  readonly projectStore: ProjectStore;
+  readonly subscriptionStore: SubscriptionStore;
   readonly subscriptions: SubscriptionsService;
   readonly outbound: PushHttpClient;
   readonly metrics: PushMetrics;
@@ -90,10 +92,10 @@ export class DeliveryLoop {
   }
 
   private async attempt(): Promise<{ outcome: Attempt; config: PushConfigRecord | null }> {
-    const { store, subscriptions } = this.deps;
+    const { projectStore, subscriptionStore, subscriptions } = this.deps;
     const [subscription, project] = await Promise.all([
-      store.subscription(this.projectUuid, this.subscription),
-      store.projectByUuid(this.projectUuid),
+      subscriptionStore.subscription(this.projectUuid, this.subscription),
+      projectStore.projectByUuid(this.projectUuid),
     ]).catch(() => [undefined, undefined] as const);
     if (subscription === undefined || project === undefined) {
       return { outcome: await this.failed('Could not consume message, metadata store unavailable'), config: null };
@@ -155,7 +157,7 @@ export class DeliveryLoop {
     if (failure === this.writtenFailure) return;
     const pushStatus = failure === null ? null : `${statusTime(this.deps.clock.now())} - ${failure}`;
     try {
-      await this.deps.store.updateSubscription(this.projectUuid, this.subscription, { pushStatus });
+      await this.deps.subscriptionStore.updateSubscription(this.projectUuid, this.subscription, { pushStatus });
       this.writtenFailure = failure;
     } catch {
       // the store is unavailable: the status is written on a later attempt

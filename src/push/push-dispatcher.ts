@@ -5,7 +5,8 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { Clock } from '../common/time.js';
 import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
 import { JOB_LEASES, type JobLeaseStore } from '../storage/ports/job-lease-store.repository.js';
-import { METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-store.repository.js';
+import { PROJECTS, type ProjectStore } from '../storage/ports/project-store.repository.js';
+import { SUBSCRIPTIONS, type SubscriptionStore } from '../storage/ports/subscription-store.repository.js';
 import type { SubscriptionRecord } from '../storage/ports/records.js';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service.js';
 import { DeliveryLoop, type DeliveryDeps } from './delivery-loop.js';
@@ -44,7 +45,8 @@ export class PushDispatcher implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(
     @Inject(AMS_CONFIG) private readonly config: AmsConfig,
-    @Inject(METADATA_STORE) store: MetadataStore,
+    @Inject(PROJECTS) projectStore: ProjectStore,
+    @Inject(SUBSCRIPTIONS) subscriptionStore: SubscriptionStore,
     @Inject(JOB_LEASES) private readonly leases: JobLeaseStore,
     @Inject(Clock) clock: Clock,
     subscriptions: SubscriptionsService,
@@ -53,7 +55,7 @@ export class PushDispatcher implements OnApplicationBootstrap, OnApplicationShut
     private readonly notices: PushNotices,
     private readonly scheduler: SchedulerRegistry,
   ) {
-    this.deps = { store, subscriptions, outbound, metrics, clock, logger: this.logger, origin: config.push.origin };
+    this.deps = { projectStore, subscriptionStore, subscriptions, outbound, metrics, clock, logger: this.logger, origin: config.push.origin };
   }
 
   onApplicationBootstrap(): void {
@@ -110,7 +112,7 @@ export class PushDispatcher implements OnApplicationBootstrap, OnApplicationShut
     const now = new Date();
     await this.leases.acquire(PUSH_WORKER_LEASE_PREFIX + this.holder, this.holder, now, leaseMs);
     const active = new Map<string, SubscriptionRecord>();
-    for (const s of await this.deps.store.listActivePushSubscriptions()) active.set(subscriptionLease(s.projectUuid, s.name), s);
+    for (const s of await this.deps.subscriptionStore.listActivePushSubscriptions()) active.set(subscriptionLease(s.projectUuid, s.name), s);
 
     for (const [key, loop] of this.loops) {
       if (!active.has(key) || loop.finished) await this.stopServing(key, true);

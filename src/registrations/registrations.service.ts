@@ -5,12 +5,8 @@ import { newSecret } from '../auth/token-vault.js';
 import { AmsError } from '../common/ams-error.js';
 import { isValidName } from '../common/names.js';
 import { Clock, formatSeconds } from '../common/time.js';
-import {
-  METADATA_STORE,
-  type MetadataStore,
-  type RegistrationChange,
-  type RegistrationFilter,
-} from '../storage/ports/metadata-store.repository.js';
+import { type RegistrationChange, type RegistrationFilter, REGISTRATIONS, type RegistrationStore } from '../storage/ports/registration-store.repository.js';
+import { USERS, type UserStore } from '../storage/ports/user-store.repository.js';
 import type { RegistrationRecord } from '../storage/ports/records.js';
 import type { UserDto } from '../users/dto/user.dto.js';
 import { UsersService } from '../users/users.service.js';
@@ -35,7 +31,8 @@ const pendingAgain = (r: RegistrationRecord): RegistrationChange => ({
 @Injectable()
 export class RegistrationsService {
   constructor(
-    @Inject(METADATA_STORE) private readonly store: MetadataStore,
+    @Inject(REGISTRATIONS) private readonly registrationStore: RegistrationStore,
+    @Inject(USERS) private readonly userStore: UserStore,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(UsersService) private readonly users: UsersService,
   ) {}
@@ -44,7 +41,7 @@ export class RegistrationsService {
     const name = body.name ?? '';
     // The original stores any name; one that could never be a user name is refused here (spec 5.2).
     if (!isValidName(name)) throw AmsError.invalid('Invalid User Arguments');
-    if ((await this.store.userByName(name)) !== null) throw AmsError.alreadyExists('User');
+    if ((await this.userStore.userByName(name)) !== null) throw AmsError.alreadyExists('User');
     const registration: RegistrationRecord = {
       uuid: randomUUID(),
       name,
@@ -60,16 +57,16 @@ export class RegistrationsService {
       modifiedBy: null,
       modifiedAt: null,
     };
-    if (!(await this.store.createRegistration(registration))) throw AmsError.internal('Backend Error');
+    if (!(await this.registrationStore.createRegistration(registration))) throw AmsError.internal('Backend Error');
     return view(registration);
   }
 
   async list(filter: RegistrationFilter): Promise<RegistrationListDto> {
-    return { user_registrations: (await this.store.listRegistrations(filter)).map(view) };
+    return { user_registrations: (await this.registrationStore.listRegistrations(filter)).map(view) };
   }
 
   async show(uuid: string): Promise<RegistrationDto> {
-    const registration = await this.store.registrationByUuid(uuid);
+    const registration = await this.registrationStore.registrationByUuid(uuid);
     if (registration === null) throw missing();
     return view(registration);
   }
@@ -83,7 +80,7 @@ export class RegistrationsService {
     const registration = await this.pending(uuid);
     // No user-name check before the claim: a concurrent accept that already created the user would then make this
     // one a 409 instead of the 404 of a registration that is no longer pending. UsersService.create checks the name.
-    const claimed = await this.store.changeRegistration(uuid, 'pending', this.decision(caller, 'accepted', ''));
+    const claimed = await this.registrationStore.changeRegistration(uuid, 'pending', this.decision(caller, 'accepted', ''));
     if (claimed === null) throw missing();
     try {
       return await this.users.create(caller, registration.name, {
@@ -94,25 +91,25 @@ export class RegistrationsService {
         description: registration.description,
       });
     } catch (err) {
-      await this.store.changeRegistration(uuid, 'accepted', pendingAgain(registration)).catch(() => null);
+      await this.registrationStore.changeRegistration(uuid, 'accepted', pendingAgain(registration)).catch(() => null);
       throw err;
     }
   }
 
   async decline(caller: Caller, uuid: string, body: DeclineDto): Promise<Record<string, never>> {
     await this.pending(uuid);
-    const declined = await this.store.changeRegistration(uuid, 'pending', this.decision(caller, 'declined', body.comment ?? ''));
+    const declined = await this.registrationStore.changeRegistration(uuid, 'pending', this.decision(caller, 'declined', body.comment ?? ''));
     if (declined === null) throw missing();
     return {};
   }
 
   async delete(uuid: string): Promise<void> {
-    if (!(await this.store.deleteRegistration(uuid))) throw missing();
+    if (!(await this.registrationStore.deleteRegistration(uuid))) throw missing();
   }
 
   /** Accept and decline apply to pending registrations only; any other is "doesn't exist" to them (spec 3.4). */
   private async pending(uuid: string): Promise<RegistrationRecord> {
-    const registration = await this.store.registrationByUuid(uuid);
+    const registration = await this.registrationStore.registrationByUuid(uuid);
     if (registration === null || registration.status !== 'pending') throw missing();
     return registration;
   }

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AmsError } from '../common/ams-error.js';
 import { decodeBody, InvalidJson } from '../common/json-body.js';
 import { isValidName, parseSchemaRef, schemaRef } from '../common/names.js';
-import { METADATA_STORE, type MetadataStore, type SchemaPatch } from '../storage/ports/metadata-store.repository.js';
+import { type SchemaPatch, SCHEMAS, type SchemaStore } from '../storage/ports/schema-store.repository.js';
 import type { ProjectRecord, SchemaRecord } from '../storage/ports/records.js';
 import { CompiledSchemaCache } from './compiled-schema-cache.js';
 import {
@@ -31,12 +31,12 @@ const VALIDATED: ValidationResultDto = { message: 'Message validated successfull
 @Injectable()
 export class SchemasService {
   constructor(
-    @Inject(METADATA_STORE) private readonly store: MetadataStore,
+    @Inject(SCHEMAS) private readonly schemaStore: SchemaStore,
     private readonly compiled: CompiledSchemaCache,
   ) {}
 
   async list(project: ProjectRecord): Promise<SchemaListDto> {
-    return { schemas: (await this.store.listSchemas(project.uuid)).map((s) => view(project, s)) };
+    return { schemas: (await this.schemaStore.listSchemas(project.uuid)).map((s) => view(project, s)) };
   }
 
   async show(project: ProjectRecord, name: string): Promise<SchemaDto> {
@@ -45,12 +45,12 @@ export class SchemasService {
 
   /** Spec 3.7, in its order: parse (the pipe) -> name taken -> type -> the document compiles. */
   async create(project: ProjectRecord, name: string, body: CreateSchemaDto): Promise<SchemaDto> {
-    if ((await this.store.schemaByName(project.uuid, name)) !== null) throw AmsError.alreadyExists('Schema');
+    if ((await this.schemaStore.schemaByName(project.uuid, name)) !== null) throw AmsError.alreadyExists('Schema');
     const type = requireType(body.type);
     if (body.schema === undefined) throw AmsError.invalid('Invalid Schema Arguments');
     this.compileOrReject(type, body.schema);
     const record: SchemaRecord = { uuid: randomUUID(), projectUuid: project.uuid, name, type, document: body.schema };
-    if (!(await this.store.createSchema(record))) throw AmsError.alreadyExists('Schema');
+    if (!(await this.schemaStore.createSchema(record))) throw AmsError.alreadyExists('Schema');
     return view(project, record);
   }
 
@@ -69,7 +69,7 @@ export class SchemasService {
       this.compileOrReject(patch.type ?? current.type, patch.document ?? current.document);
     }
     if (Object.keys(patch).length === 0) return view(project, current);
-    const outcome = await this.store.updateSchema(current.uuid, patch);
+    const outcome = await this.schemaStore.updateSchema(current.uuid, patch);
     if (outcome === 'name-taken') throw AmsError.alreadyExists('Schema');
     if (outcome === 'missing') throw AmsError.notFound('Schema');
     return view(project, outcome);
@@ -78,7 +78,7 @@ export class SchemasService {
   /** The schema goes, and every topic using it loses it (the store detaches them). */
   async delete(project: ProjectRecord, name: string): Promise<void> {
     const schema = await this.existing(project, name);
-    if (!(await this.store.deleteSchema(schema.uuid))) throw AmsError.notFound('Schema');
+    if (!(await this.schemaStore.deleteSchema(schema.uuid))) throw AmsError.notFound('Schema');
   }
 
   /**
@@ -109,8 +109,8 @@ export class SchemasService {
     if (wanted.size === 0) return refs;
     const found =
       wanted.size === 1
-        ? [await this.store.schemaByUuid([...wanted][0])].filter((s): s is SchemaRecord => s !== null)
-        : await this.store.listSchemas(project.uuid);
+        ? [await this.schemaStore.schemaByUuid([...wanted][0])].filter((s): s is SchemaRecord => s !== null)
+        : await this.schemaStore.listSchemas(project.uuid);
     for (const schema of found) if (wanted.has(schema.uuid)) refs.set(schema.uuid, schemaRef(project.name, schema.name));
     return refs;
   }
@@ -121,7 +121,7 @@ export class SchemasService {
    * any replica applies at once.
    */
   async checkPublish(schemaUuid: string, data: readonly string[]): Promise<void> {
-    const schema = await this.store.schemaByUuid(schemaUuid);
+    const schema = await this.schemaStore.schemaByUuid(schemaUuid);
     if (schema === null) throw AmsError.internal('Could not load schema for topic');
     const error = firstInvalidMessage(this.compiledOf(schema), data);
     if (error !== null) throw AmsError.invalid(error);
@@ -130,7 +130,7 @@ export class SchemasService {
   // ---- helpers ----------------------------------------------------------------------------------------------------
 
   private async existing(project: ProjectRecord, name: string): Promise<SchemaRecord> {
-    const schema = await this.store.schemaByName(project.uuid, name);
+    const schema = await this.schemaStore.schemaByName(project.uuid, name);
     if (schema === null) throw AmsError.notFound('Schema');
     return schema;
   }

@@ -1,5 +1,5 @@
 import { AmsError } from '../common/ams-error.js';
-import type { NewCursor } from '../storage/ports/metadata-store.repository.js';
+import type { NewCursor } from '../storage/ports/subscription-store.repository.js';
 import type { CursorState, LogBounds } from '../storage/ports/records.js';
 
 /**

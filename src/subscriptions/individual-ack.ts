@@ -1,4 +1,4 @@
-import type { NewLeaseState } from '../storage/ports/metadata-store.repository.js';
+import type { NewLeaseState } from '../storage/ports/subscription-store.repository.js';
 import type { LeaseRecord, LeaseState, LogBounds } from '../storage/ports/records.js';
 
 /**

@@ -7,7 +7,7 @@ import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
 import { AmsMetrics } from '../metrics/ams-metrics.js';
 import { dataBytes, TrafficCounter } from '../metrics/traffic-counter.js';
 import { MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repository.js';
-import { METADATA_STORE, type MetadataStore, type NewLeaseState } from '../storage/ports/metadata-store.repository.js';
+import { type NewLeaseState, SUBSCRIPTIONS, type SubscriptionStore } from '../storage/ports/subscription-store.repository.js';
 import type { LeaseState, ProjectRecord, StoredMessage, SubscriptionRecord, TopicRecord } from '../storage/ports/records.js';
 import { PublishSignal } from '../topics/publish-signal.js';
 import type { ReceivedMessageDto } from './dto/subscription.dto.js';
@@ -35,7 +35,7 @@ const invalidAckId = (): AmsError => AmsError.invalid('Invalid ack id');
 @Injectable()
 export class IndividualDelivery {
   constructor(
-    @Inject(METADATA_STORE) private readonly store: MetadataStore,
+    @Inject(SUBSCRIPTIONS) private readonly subscriptionStore: SubscriptionStore,
     @Inject(MESSAGE_LOG) private readonly log: MessageLog,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(AMS_CONFIG) private readonly config: AmsConfig,
@@ -70,7 +70,7 @@ export class IndividualDelivery {
         subscription.ackDeadlineSeconds,
         now,
       );
-      if (await this.store.compareAndSetLeases(project.uuid, subscription.name, state.cursor.version, next)) {
+      if (await this.subscriptionStore.compareAndSetLeases(project.uuid, subscription.name, state.cursor.version, next)) {
         const byOffset = new Map([...redelivered, ...fresh].map((m) => [m.offset, m]));
         const messages = delivered.map((d) => byOffset.get(d.offset) as StoredMessage);
         const bytes = dataBytes(messages);
@@ -94,7 +94,7 @@ export class IndividualDelivery {
       const outcome = afterAcknowledge(state, refs);
       if (outcome === UNKNOWN) throw invalidAckId();
       if (outcome.acknowledged === 0) return; // all acknowledged before, or stale: nothing to write
-      if (await this.store.compareAndSetLeases(project.uuid, name, state.cursor.version, outcome.next)) {
+      if (await this.subscriptionStore.compareAndSetLeases(project.uuid, name, state.cursor.version, outcome.next)) {
         this.metrics.recordAcknowledged(project.name, name, outcome.acknowledged);
         return;
       }
@@ -110,7 +110,7 @@ export class IndividualDelivery {
       const state = await this.state(project, name);
       const next = afterModifyDeadlines(state, refs, seconds, this.clock.now());
       if (next === UNKNOWN) throw invalidAckId();
-      if (await this.store.compareAndSetLeases(project.uuid, name, state.cursor.version, next)) return;
+      if (await this.subscriptionStore.compareAndSetLeases(project.uuid, name, state.cursor.version, next)) return;
       await backoff(attempt);
     }
     throw AmsError.internal('Backend Error');
@@ -119,11 +119,11 @@ export class IndividualDelivery {
   /** `:modifyOffset` of an individual subscription: one write that moves the cursor and drops every lease. */
   async seek(project: ProjectRecord, name: string, expectedVersion: number, offset: number): Promise<boolean> {
     const next: NewLeaseState = afterSeekIndividual(offset);
-    return this.store.compareAndSetLeases(project.uuid, name, expectedVersion, next);
+    return this.subscriptionStore.compareAndSetLeases(project.uuid, name, expectedVersion, next);
   }
 
   private async state(project: ProjectRecord, name: string): Promise<LeaseState> {
-    const state = await this.store.leaseState(project.uuid, name);
+    const state = await this.subscriptionStore.leaseState(project.uuid, name);
     if (state === null) throw AmsError.notFound('Subscription');
     return state;
   }

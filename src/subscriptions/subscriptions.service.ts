@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type Caller, isServiceAdmin } from '../auth/caller.js';
+import { type Caller, isServiceAdmin, listAclUser } from '../auth/caller.js';
 import { newSecret } from '../auth/token-vault.js';
 import { AclService } from '../common/acl.service.js';
 import { formatAckId, parseAckId } from '../common/ack-id.js';
@@ -13,7 +13,9 @@ import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
 import { dataBytes, TrafficCounter } from '../metrics/traffic-counter.js';
 import { AmsMetrics } from '../metrics/ams-metrics.js';
 import { MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repository.js';
-import { METADATA_STORE, type MetadataStore, type NewCursor } from '../storage/ports/metadata-store.repository.js';
+import { type NewCursor, SUBSCRIPTIONS, type SubscriptionStore } from '../storage/ports/subscription-store.repository.js';
+import { TOPICS, type TopicStore } from '../storage/ports/topic-store.repository.js';
+import { USERS, type UserStore } from '../storage/ports/user-store.repository.js';
 import type {
   AckMode,
   LogBounds,
@@ -66,7 +68,9 @@ export function activeStatus(project: string, subscription: string): string {
 @Injectable()
 export class SubscriptionsService {
   constructor(
-    @Inject(METADATA_STORE) private readonly store: MetadataStore,
+    @Inject(SUBSCRIPTIONS) private readonly subscriptionStore: SubscriptionStore,
+    @Inject(TOPICS) private readonly topicStore: TopicStore,
+    @Inject(USERS) private readonly userStore: UserStore,
     @Inject(MESSAGE_LOG) private readonly log: MessageLog,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(AMS_CONFIG) private readonly config: AmsConfig,
@@ -80,13 +84,7 @@ export class SubscriptionsService {
   ) {}
 
   async list(caller: Caller, project: ProjectRecord, page: PageQuery): Promise<SubscriptionPageDto> {
-    // spec 2.4: plain consumers see only the subscriptions whose ACL holds them.
-    const filtered = caller.roles.has('consumer') && !caller.roles.has('project_admin') && !isServiceAdmin(caller);
-    const found = await this.store.listSubscriptions(
-      project.uuid,
-      filtered ? { aclUser: caller.user?.uuid ?? '' } : {},
-      page,
-    );
+    const found = await this.subscriptionStore.listSubscriptions(project.uuid, { aclUser: listAclUser(caller, 'consumer') }, page);
     if (found === null) throw AmsError.invalid('Invalid page token');
     return pageBody('subscriptions', found, found.items.map((s) => this.view(project, s)));
   }
@@ -96,7 +94,7 @@ export class SubscriptionsService {
     const ackMode = ackModeOf(body);
     const topicName = parseSubscriptionTopic(body.topic ?? '');
     if (topicName === null) throw AmsError.invalid('Invalid Topic name');
-    const topic = await this.store.topic(project.uuid, topicName);
+    const topic = await this.topicStore.topic(project.uuid, topicName);
     if (topic === null) throw AmsError.notFound('Topic');
     const worker = isEmptyPushConfig(body.pushConfig) ? null : await this.pushWorker();
     const pushConfig = resolvePushConfig(body.pushConfig, null, newSecret, this.config.push);
@@ -118,7 +116,7 @@ export class SubscriptionsService {
       cursor: { ackFloor: max, readOffset: max, window: null, version: 0 },
       pushStatus: null,
     };
-    if (!(await this.store.createSubscription(subscription))) throw AmsError.alreadyExists('Subscription');
+    if (!(await this.subscriptionStore.createSubscription(subscription))) throw AmsError.alreadyExists('Subscription');
     if (active) {
       await this.joinProject(worker, project);
       this.notices.changed({ projectUuid: project.uuid, subscription: name });
@@ -132,7 +130,7 @@ export class SubscriptionsService {
 
   async delete(project: ProjectRecord, name: string): Promise<{ message: string } | undefined> {
     const subscription = await this.existing(project, name);
-    if (!(await this.store.deleteSubscription(project.uuid, name))) throw AmsError.notFound('Subscription');
+    if (!(await this.subscriptionStore.deleteSubscription(project.uuid, name))) throw AmsError.notFound('Subscription');
     if (subscription.pushConfig === null) return undefined;
     this.notices.changed({ projectUuid: project.uuid, subscription: name });
     // spec 3.6: deleting an active (verified) push subscription reports its deactivation.
@@ -152,10 +150,10 @@ export class SubscriptionsService {
     if (pushConfig !== null && subscription.ackMode === 'individual') throw AmsError.invalid(PUSH_NEEDS_CUMULATIVE);
     if (pushConfig !== null) await this.checkPushTarget(pushConfig);
     const active = pushConfig?.verified === true && worker !== null;
-    const workerUuid = worker?.uuid ?? (await this.store.userByName(this.config.push.workerUser))?.uuid;
+    const workerUuid = worker?.uuid ?? (await this.userStore.userByName(this.config.push.workerUser))?.uuid;
     const others = subscription.authorizedUsers.filter((uuid) => uuid !== workerUuid);
     const authorizedUsers = active ? [...others, worker.uuid] : others;
-    if ((await this.store.updateSubscription(project.uuid, name, { pushConfig, authorizedUsers, pushStatus: null })) === null) {
+    if ((await this.subscriptionStore.updateSubscription(project.uuid, name, { pushConfig, authorizedUsers, pushStatus: null })) === null) {
       throw AmsError.notFound('Subscription');
     }
     if (active) await this.joinProject(worker, project);
@@ -186,7 +184,7 @@ export class SubscriptionsService {
     const verified: PushConfigRecord = { ...config, verified: true };
     const authorizedUsers = [...subscription.authorizedUsers.filter((uuid) => uuid !== worker.uuid), worker.uuid];
     const patch = { pushConfig: verified, authorizedUsers, pushStatus: null };
-    if ((await this.store.updateSubscription(project.uuid, name, patch)) === null) throw AmsError.notFound('Subscription');
+    if ((await this.subscriptionStore.updateSubscription(project.uuid, name, patch)) === null) throw AmsError.notFound('Subscription');
     await this.joinProject(worker, project);
     this.notices.changed({ projectUuid: project.uuid, subscription: name });
   }
@@ -206,7 +204,7 @@ export class SubscriptionsService {
     if (ackIds !== undefined && (await this.existing(project, name)).ackMode === 'individual') {
       return this.individual.modifyDeadlines(project, name, ackIds, ackDeadlineSeconds);
     }
-    if ((await this.store.updateSubscription(project.uuid, name, { ackDeadlineSeconds })) === null) {
+    if ((await this.subscriptionStore.updateSubscription(project.uuid, name, { ackDeadlineSeconds })) === null) {
       throw AmsError.notFound('Subscription');
     }
   }
@@ -217,7 +215,7 @@ export class SubscriptionsService {
 
   async modifyAcl(project: ProjectRecord, name: string, users: readonly string[]): Promise<void> {
     const uuids = await this.acl.resolve(project, users);
-    if ((await this.store.updateSubscription(project.uuid, name, { authorizedUsers: uuids })) === null) {
+    if ((await this.subscriptionStore.updateSubscription(project.uuid, name, { authorizedUsers: uuids })) === null) {
       throw AmsError.notFound('Subscription');
     }
   }
@@ -226,7 +224,7 @@ export class SubscriptionsService {
   async pull(caller: Caller, project: ProjectRecord, name: string, raw: unknown, gone: AbortSignal): Promise<PullResultDto> {
     let subscription = await this.existing(project, name);
     this.checkMayPull(caller, subscription);
-    const topic = await this.store.topic(project.uuid, subscription.topicName);
+    const topic = await this.topicStore.topic(project.uuid, subscription.topicName);
     if (topic === null) throw AmsError.conflict("Subscription's topic doesn't exist");
     const body = decodeBody(raw, PullDto);
     const max = Math.min(pullCount(body.maxMessages), this.config.pullMaxMessages);
@@ -243,7 +241,7 @@ export class SubscriptionsService {
         messages = await this.waitForMore(topic, floor, max, messages, gone);
       }
       const next = afterPull(subscription.cursor, floor, messages.length, this.clock.now());
-      if (await this.store.compareAndSetCursor(project.uuid, name, subscription.cursor.version, next)) {
+      if (await this.subscriptionStore.compareAndSetCursor(project.uuid, name, subscription.cursor.version, next)) {
         // spec 3.8 / 5.2: the messages returned count (not those read), rolled up in memory.
         this.traffic.recordPull(subscription, messages.length, dataBytes(messages), this.clock.now());
         this.metrics.recordPulled(project.name, name, messages.length, dataBytes(messages));
@@ -272,7 +270,7 @@ export class SubscriptionsService {
     for (let attempt = 0; attempt < CAS_RETRIES; attempt++) {
       const next = afterAcknowledge(subscription.cursor, highest + 1, subscription.ackDeadlineSeconds, this.clock.now());
       if (next instanceof AmsError) throw next;
-      if (await this.store.compareAndSetCursor(project.uuid, name, subscription.cursor.version, next)) {
+      if (await this.subscriptionStore.compareAndSetCursor(project.uuid, name, subscription.cursor.version, next)) {
         this.metrics.recordAcknowledged(project.name, name, next.ackFloor - subscription.cursor.ackFloor);
         return {};
       }
@@ -290,7 +288,7 @@ export class SubscriptionsService {
     if (current !== subscription.cursor.ackFloor) {
       const next: NewCursor = { ...subscription.cursor, ackFloor: current };
       // Best effort: a concurrent cursor change wins and will be corrected on its next read.
-      await this.store.compareAndSetCursor(project.uuid, name, subscription.cursor.version, next);
+      await this.subscriptionStore.compareAndSetCursor(project.uuid, name, subscription.cursor.version, next);
     }
     return { max: bounds.max, min: bounds.min, current };
   }
@@ -304,7 +302,7 @@ export class SubscriptionsService {
       const version = subscription.cursor.version;
       if (subscription.ackMode === 'individual') {
         if (await this.individual.seek(project, name, version, target)) return; // leases are dropped with the move
-      } else if (await this.store.compareAndSetCursor(project.uuid, name, version, afterSeek(target))) return;
+      } else if (await this.subscriptionStore.compareAndSetCursor(project.uuid, name, version, afterSeek(target))) return;
       await backoff(attempt);
     }
     throw AmsError.internal('Backend Error');
@@ -314,7 +312,7 @@ export class SubscriptionsService {
     const subscription = await this.existing(project, name);
     const micros = parseZuluMillis(time ?? '');
     if (micros === null) throw AmsError.invalid('Time is not in valid Zulu format.');
-    const topic = await this.store.topic(project.uuid, subscription.topicName);
+    const topic = await this.topicStore.topic(project.uuid, subscription.topicName);
     const offset = topic === null ? null : await this.log.offsetAtTime(topic.logId, micros);
     if (offset === null) throw AmsError.conflict("Timestamp is out of bounds for the subscription's topic/partition");
     return { offset };
@@ -354,14 +352,14 @@ export class SubscriptionsService {
 
   /** Bounds of the subscription's topic; a deleted topic reads as {0, 0} (spec 8.5). */
   private async boundsOf(project: ProjectRecord, subscription: SubscriptionRecord): Promise<LogBounds> {
-    const topic = await this.store.topic(project.uuid, subscription.topicName);
+    const topic = await this.topicStore.topic(project.uuid, subscription.topicName);
     return topic === null ? { min: 0, max: 0 } : this.log.bounds(topic.logId);
   }
 
   /** The push worker user that push needs (spec 4.6 order: push on -> 409, worker user present -> 500). */
   private async pushWorker(): Promise<UserRecord> {
     if (!this.config.push.enabled) throw AmsError.conflict(PUSH_DISABLED);
-    const worker = await this.store.userByName(this.config.push.workerUser);
+    const worker = await this.userStore.userByName(this.config.push.workerUser);
     if (worker === null || !worker.serviceRoles.includes('push_worker')) {
       throw AmsError.internal('Push functionality is currently unavailable');
     }
@@ -371,10 +369,7 @@ export class SubscriptionsService {
   /** Activation adds the push worker to the project, without roles (spec 4.6; roles `[]`, not the original's null). */
   private async joinProject(worker: UserRecord, project: ProjectRecord): Promise<void> {
     if (worker.projects.some((m) => m.projectUuid === project.uuid)) return;
-    await this.store.updateUser(worker.uuid, {
-      projects: [...worker.projects, { projectUuid: project.uuid, roles: [] }],
-      modifiedOn: this.clock.now(),
-    });
+    await this.userStore.addMembership(worker.uuid, { projectUuid: project.uuid, roles: [] }, this.clock.now());
   }
 
   /**
@@ -391,7 +386,7 @@ export class SubscriptionsService {
   }
 
   private async existing(project: ProjectRecord, name: string): Promise<SubscriptionRecord> {
-    const subscription = await this.store.subscription(project.uuid, name);
+    const subscription = await this.subscriptionStore.subscription(project.uuid, name);
     if (subscription === null) throw AmsError.notFound('Subscription');
     return subscription;
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { type Caller, isServiceAdmin } from '../auth/caller.js';
+import { type Caller, listAclUser } from '../auth/caller.js';
 import { AclService } from '../common/acl.service.js';
 import { AmsError } from '../common/ams-error.js';
 import type { AclDto } from '../common/dto/acl.dto.js';
@@ -14,7 +14,8 @@ import { AmsMetrics } from '../metrics/ams-metrics.js';
 import { UsageCounter } from '../metrics/usage-counter.js';
 import { SchemasService } from '../schemas/schemas.service.js';
 import { LogNotFoundError, MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repository.js';
-import { METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-store.repository.js';
+import { SUBSCRIPTIONS, type SubscriptionStore } from '../storage/ports/subscription-store.repository.js';
+import { TOPICS, type TopicStore } from '../storage/ports/topic-store.repository.js';
 import type { NewMessage, ProjectRecord, TopicRecord } from '../storage/ports/records.js';
 import {
   type AttachSchemaDto,
@@ -33,7 +34,8 @@ const SIZE_PROBE = { messageId: '18446744073709551615', publishTime: '2006-01-02
 @Injectable()
 export class TopicsService {
   constructor(
-    @Inject(METADATA_STORE) private readonly store: MetadataStore,
+    @Inject(SUBSCRIPTIONS) private readonly subscriptionStore: SubscriptionStore,
+    @Inject(TOPICS) private readonly topicStore: TopicStore,
     @Inject(MESSAGE_LOG) private readonly log: MessageLog,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(AMS_CONFIG) private readonly config: AmsConfig,
@@ -46,9 +48,7 @@ export class TopicsService {
   ) {}
 
   async list(caller: Caller, project: ProjectRecord, page: PageQuery): Promise<TopicPageDto> {
-    // spec 2.4: plain publishers see only the topics whose ACL holds them.
-    const filtered = caller.roles.has('publisher') && !caller.roles.has('project_admin') && !isServiceAdmin(caller);
-    const found = await this.store.listTopics(project.uuid, filtered ? { aclUser: caller.user?.uuid ?? '' } : {}, page);
+    const found = await this.topicStore.listTopics(project.uuid, { aclUser: listAclUser(caller, 'publisher') }, page);
     if (found === null) throw AmsError.invalid('Invalid page token');
     const refs = await this.schemas.referencesOf(project, found.items.map((t) => t.schemaUuid));
     return pageBody('topics', found, found.items.map((t) => view(project, t, refs)));
@@ -64,9 +64,9 @@ export class TopicsService {
       authorizedUsers: [],
       createdOn: this.clock.now(),
     };
-    if (await this.store.topic(project.uuid, name)) throw AmsError.alreadyExists('Topic');
+    if (await this.topicStore.topic(project.uuid, name)) throw AmsError.alreadyExists('Topic');
     await this.log.createLog(topic.logId);
-    if (!(await this.store.createTopic(topic))) {
+    if (!(await this.topicStore.createTopic(topic))) {
       await this.log.deleteLog(topic.logId);
       throw AmsError.alreadyExists('Topic');
     }
@@ -91,7 +91,7 @@ export class TopicsService {
   /** The topic and its log go; its subscriptions stay and answer 409 until it is re-created (spec 4.5). */
   async delete(project: ProjectRecord, name: string): Promise<void> {
     const topic = await this.existing(project, name);
-    if (!(await this.store.deleteTopic(project.uuid, name))) throw AmsError.notFound('Topic');
+    if (!(await this.topicStore.deleteTopic(project.uuid, name))) throw AmsError.notFound('Topic');
     await this.log.deleteLog(topic.logId);
   }
 
@@ -130,14 +130,14 @@ export class TopicsService {
 
   async modifyAcl(project: ProjectRecord, name: string, users: readonly string[]): Promise<void> {
     const uuids = await this.acl.resolve(project, users);
-    if ((await this.store.updateTopic(project.uuid, name, { authorizedUsers: uuids })) === null) {
+    if ((await this.topicStore.updateTopic(project.uuid, name, { authorizedUsers: uuids })) === null) {
       throw AmsError.notFound('Topic');
     }
   }
 
   async subscriptionsOf(project: ProjectRecord, name: string): Promise<TopicSubscriptionsDto> {
     await this.existing(project, name);
-    const found = await this.store.listSubscriptions(project.uuid, { topicName: name }, { size: 0 });
+    const found = await this.subscriptionStore.listSubscriptions(project.uuid, { topicName: name }, { size: 0 });
     return { subscriptions: (found?.items ?? []).map((s) => subscriptionRef(project.name, s.name)) };
   }
 
@@ -149,13 +149,13 @@ export class TopicsService {
   }
 
   private async existing(project: ProjectRecord, name: string): Promise<TopicRecord> {
-    const topic = await this.store.topic(project.uuid, name);
+    const topic = await this.topicStore.topic(project.uuid, name);
     if (topic === null) throw AmsError.notFound('Topic');
     return topic;
   }
 
   private async setSchema(project: ProjectRecord, name: string, schemaUuid: string | null): Promise<void> {
-    if ((await this.store.updateTopic(project.uuid, name, { schemaUuid })) === null) throw AmsError.notFound('Topic');
+    if ((await this.topicStore.updateTopic(project.uuid, name, { schemaUuid })) === null) throw AmsError.notFound('Topic');
   }
 
   /** One topic's representation, with its schema's full reference when it has one. */

@@ -6,7 +6,10 @@ import { AmsError } from '../common/ams-error.js';
 import { isValidName } from '../common/names.js';
 import { type PageQuery, pageBody } from '../common/pagination.js';
 import { Clock, formatSeconds } from '../common/time.js';
-import { METADATA_STORE, type MetadataStore, type UserPatch } from '../storage/ports/metadata-store.repository.js';
+import { PROJECTS, type ProjectStore } from '../storage/ports/project-store.repository.js';
+import { SUBSCRIPTIONS, type SubscriptionStore } from '../storage/ports/subscription-store.repository.js';
+import { TOPICS, type TopicStore } from '../storage/ports/topic-store.repository.js';
+import { type UserPatch, USERS, type UserStore } from '../storage/ports/user-store.repository.js';
 import {
   type Membership,
   PROJECT_ROLES,
@@ -57,7 +60,10 @@ const changed = (value: string | undefined): string | undefined => (value === un
 @Injectable()
 export class UsersService {
   constructor(
-    @Inject(METADATA_STORE) private readonly store: MetadataStore,
+    @Inject(PROJECTS) private readonly projectStore: ProjectStore,
+    @Inject(SUBSCRIPTIONS) private readonly subscriptionStore: SubscriptionStore,
+    @Inject(TOPICS) private readonly topicStore: TopicStore,
+    @Inject(USERS) private readonly userStore: UserStore,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(TokenVault) private readonly vault: TokenVault,
   ) {}
@@ -67,11 +73,11 @@ export class UsersService {
   async list(page: PageQuery, projectName: string | undefined, details: boolean): Promise<UserPageDto> {
     let projectUuid: string | undefined;
     if (projectName !== undefined && projectName !== '') {
-      const project = await this.store.projectByName(projectName);
+      const project = await this.projectStore.projectByName(projectName);
       if (project === null) throw AmsError.notFound('ProjectUUID');
       projectUuid = project.uuid;
     }
-    const found = await this.store.listUsers({ projectUuid }, page);
+    const found = await this.userStore.listUsers({ projectUuid }, page);
     if (found === null) throw AmsError.invalid('Invalid page token');
     const users = await Promise.all(found.items.map((u) => this.view(u, { privileged: true, withProjects: details })));
     return pageBody('users', found, users);
@@ -83,7 +89,7 @@ export class UsersService {
 
   async create(caller: Caller, name: string, body: CreateUserDto): Promise<UserDto> {
     // The original answers 409 before it looks at projects and roles.
-    if ((await this.store.userByName(name)) !== null) throw AmsError.alreadyExists('User');
+    if ((await this.userStore.userByName(name)) !== null) throw AmsError.alreadyExists('User');
     const projects = await this.memberships(body.projects);
     const serviceRoles = validServiceRoles(body.service_roles);
     return this.insert(caller, name, body, projects, serviceRoles, { privileged: true });
@@ -104,7 +110,7 @@ export class UsersService {
       serviceRoles: body.service_roles === undefined ? undefined : validServiceRoles(body.service_roles),
       modifiedOn: this.clock.now(),
     };
-    const outcome = await this.store.updateUser(user.uuid, patch);
+    const outcome = await this.userStore.updateUser(user.uuid, patch);
     if (outcome === 'name-taken') throw AmsError.invalid('invalid user name change, name already exists');
     if (outcome === 'missing') throw AmsError.notFound('User');
     return this.view(outcome, { privileged: true });
@@ -112,14 +118,14 @@ export class UsersService {
 
   async delete(name: string): Promise<void> {
     const user = await this.existing(name);
-    if (!(await this.store.deleteUser(user.uuid))) throw AmsError.notFound('User');
+    if (!(await this.userStore.deleteUser(user.uuid))) throw AmsError.notFound('User');
   }
 
   /** A new token replaces the old one at once (spec 3.3). */
   async refreshToken(name: string): Promise<UserDto> {
     const user = await this.existing(name);
     const issued = this.vault.issue();
-    const outcome = await this.store.updateUser(user.uuid, {
+    const outcome = await this.userStore.updateUser(user.uuid, {
       tokenHash: issued.tokenHash,
       tokenSealed: issued.tokenSealed,
       modifiedOn: this.clock.now(),
@@ -129,13 +135,13 @@ export class UsersService {
   }
 
   async byToken(token: string): Promise<UserDto> {
-    const user = await this.store.userByTokenHash(hashToken(token));
+    const user = await this.userStore.userByTokenHash(hashToken(token));
     if (user === null) throw AmsError.notFound('User');
     return this.view(user, { privileged: true });
   }
 
   async byUuid(uuid: string): Promise<UserDto> {
-    const user = await this.store.userByUuid(uuid);
+    const user = await this.userStore.userByUuid(uuid);
     if (user === null) throw AmsError.notFound('User');
     return this.view(user, { privileged: true });
   }
@@ -143,7 +149,7 @@ export class UsersService {
   /** The caller itself; the service token is no user (spec 4.10). */
   async profile(caller: Caller): Promise<UserDto> {
     if (caller.user === null) throw AmsError.unauthorized();
-    const fresh = await this.store.userByUuid(caller.user.uuid);
+    const fresh = await this.userStore.userByUuid(caller.user.uuid);
     if (fresh === null) throw AmsError.unauthorized();
     return this.view(fresh, { privileged: true });
   }
@@ -151,21 +157,21 @@ export class UsersService {
   // ---- project members (project_admin of the URL project, or service_admin) ------------------------------------
 
   async listMembers(caller: Caller, project: ProjectRecord, page: PageQuery, details: boolean): Promise<UserPageDto> {
-    const found = await this.store.listUsers({ projectUuid: project.uuid }, page);
+    const found = await this.userStore.listUsers({ projectUuid: project.uuid }, page);
     if (found === null) throw AmsError.invalid('Invalid page token');
     const view = { ...this.memberView(caller, project), withProjects: details };
     return pageBody('users', found, await Promise.all(found.items.map((u) => this.view(u, view))));
   }
 
   async showMember(caller: Caller, project: ProjectRecord, name: string): Promise<UserDto> {
-    const user = await this.store.userByName(name);
+    const user = await this.userStore.userByName(name);
     if (user === null || membershipIn(user, project) === null) throw AmsError.notFound('User');
     return this.view(user, this.memberView(caller, project));
   }
 
   /** A new user who is a member of the URL project only; the answer carries its token (spec 3.2). */
   async createMember(caller: Caller, project: ProjectRecord, name: string, body: MemberDto): Promise<UserDto> {
-    if ((await this.store.userByName(name)) !== null) throw AmsError.alreadyExists('User');
+    if ((await this.userStore.userByName(name)) !== null) throw AmsError.alreadyExists('User');
     const roles = validProjectRoles(rolesFor(project, body.projects));
     const membership: Membership = { projectUuid: project.uuid, roles };
     // As the original: only `email` is taken from the body; names, organization and description stay empty.
@@ -190,8 +196,7 @@ export class UsersService {
   async removeMember(project: ProjectRecord, name: string): Promise<Record<string, never>> {
     const user = await this.existing(name);
     if (membershipIn(user, project) === null) throw notAMember();
-    const projects = user.projects.filter((m) => m.projectUuid !== project.uuid);
-    await this.store.updateUser(user.uuid, { projects, modifiedOn: this.clock.now() });
+    await this.userStore.removeMembership(user.uuid, project.uuid, this.clock.now());
     return {};
   }
 
@@ -199,7 +204,7 @@ export class UsersService {
 
   /** The first service_admin, created on first start with an empty store (spec 8.2). Returns null if not needed. */
   async bootstrapAdmin(name: string, token: string): Promise<UserRecord | null> {
-    const existing = await this.store.listUsers({}, { size: 1 });
+    const existing = await this.userStore.listUsers({}, { size: 1 });
     if (existing !== null && existing.total > 0) return null;
     const issued = this.vault.issue(token);
     const now = this.clock.now();
@@ -209,7 +214,7 @@ export class UsersService {
       tokenSealed: issued.tokenSealed,
       serviceRoles: ['service_admin'],
     };
-    return (await this.store.createUser(admin)) ? admin : null;
+    return (await this.userStore.createUser(admin)) ? admin : null;
   }
 
   /**
@@ -217,7 +222,7 @@ export class UsersService {
    * store; an existing user of that name is left as it is. Answers whether it was created.
    */
   async bootstrapPushWorker(name: string, token: string): Promise<boolean> {
-    if ((await this.store.userByName(name)) !== null) return false;
+    if ((await this.userStore.userByName(name)) !== null) return false;
     const issued = this.vault.issue(token);
     const worker: UserRecord = {
       ...blankUser(name, this.clock.now()),
@@ -225,7 +230,7 @@ export class UsersService {
       tokenSealed: issued.tokenSealed,
       serviceRoles: ['push_worker'],
     };
-    return this.store.createUser(worker);
+    return this.userStore.createUser(worker);
   }
 
   private memberView(caller: Caller, project: ProjectRecord): UserView {
@@ -233,13 +238,9 @@ export class UsersService {
   }
 
   private async setMembership(caller: Caller, project: ProjectRecord, user: UserRecord, roles: ProjectRole[]): Promise<UserDto> {
-    const others = user.projects.filter((m) => m.projectUuid !== project.uuid);
-    const outcome = await this.store.updateUser(user.uuid, {
-      projects: [...others, { projectUuid: project.uuid, roles }],
-      modifiedOn: this.clock.now(),
-    });
-    if (outcome === 'missing' || outcome === 'name-taken') throw AmsError.notFound('User');
-    return this.view(outcome, this.memberView(caller, project));
+    const changed = await this.userStore.setMembership(user.uuid, { projectUuid: project.uuid, roles }, this.clock.now());
+    if (changed === null) throw AmsError.notFound('User');
+    return this.view(changed, this.memberView(caller, project));
   }
 
   private async insert(
@@ -265,7 +266,7 @@ export class UsersService {
       projects,
       createdBy: caller.user?.uuid ?? null,
     };
-    if (!(await this.store.createUser(user))) throw AmsError.alreadyExists('User');
+    if (!(await this.userStore.createUser(user))) throw AmsError.alreadyExists('User');
     return this.view(user, view);
   }
 
@@ -277,7 +278,7 @@ export class UsersService {
       if (entry.project === undefined || entry.project === '') continue; // the original skips nameless entries
       if (seen.has(entry.project)) throw AmsError.invalid(`duplicate reference of project ${entry.project}`);
       seen.add(entry.project);
-      const project = await this.store.projectByName(entry.project);
+      const project = await this.projectStore.projectByName(entry.project);
       if (project === null) throw AmsError.invalid(`invalid project: ${entry.project}`);
       out.push({ projectUuid: project.uuid, roles: validProjectRoles(entry.roles) });
     }
@@ -285,7 +286,7 @@ export class UsersService {
   }
 
   private async existing(name: string): Promise<UserRecord> {
-    const user = await this.store.userByName(name);
+    const user = await this.userStore.userByName(name);
     if (user === null) throw AmsError.notFound('User');
     return user;
   }
@@ -295,7 +296,7 @@ export class UsersService {
       ? user.projects.filter((m) => m.projectUuid === view.onlyProject?.uuid)
       : user.projects;
     const projects = view.withProjects === false ? [] : await this.projectViews(user, memberships);
-    const creator = view.privileged && user.createdBy !== null ? await this.store.userByUuid(user.createdBy) : null;
+    const creator = view.privileged && user.createdBy !== null ? await this.userStore.userByUuid(user.createdBy) : null;
     const token = view.privileged ? this.vault.unseal(user.tokenSealed) : null;
     return {
       uuid: user.uuid,
@@ -317,10 +318,11 @@ export class UsersService {
   private async projectViews(user: UserRecord, memberships: readonly Membership[]): Promise<UserProjectDto[]> {
     const out: UserProjectDto[] = [];
     for (const membership of memberships) {
-      const project = await this.store.projectByUuid(membership.projectUuid);
+      const project = await this.projectStore.projectByUuid(membership.projectUuid);
       if (project === null) continue;
-      const acl = await this.store.aclResourcesOf(project.uuid, user.uuid);
-      out.push({ project: project.name, roles: [...membership.roles], topics: acl.topics, subscriptions: acl.subscriptions });
+      const topics = await this.topicStore.aclTopicNames(project.uuid, user.uuid);
+      const subscriptions = await this.subscriptionStore.aclSubscriptionNames(project.uuid, user.uuid);
+      out.push({ project: project.name, roles: [...membership.roles], topics, subscriptions });
     }
     return out;
   }

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { SqliteFile } from '../../src/storage/embedded/sqlite-file.js';
-import { SqliteMetadataStore } from '../../src/storage/embedded/sqlite-metadata-store.repository.js';
+import { SqliteProjectStore } from '../../src/storage/embedded/sqlite-project-store.repository.js';
+import { SqliteRegistrationStore } from '../../src/storage/embedded/sqlite-registration-store.repository.js';
 
 const T0 = new Date('2024-03-01T10:00:05.123Z');
 
@@ -39,7 +40,7 @@ describe('SQLite schema migrations', () => {
       "DROP TABLE registrations; DROP TABLE schemas; DROP TABLE acked_offsets; UPDATE meta SET value = '1' WHERE key = 'schema_version'",
     );
     const projectUuid = randomUUID();
-    await new SqliteMetadataStore(first).createProject({
+    await new SqliteProjectStore(first).createProject({
       uuid: projectUuid,
       name: 'kept',
       description: '',
@@ -52,8 +53,8 @@ describe('SQLite schema migrations', () => {
     const upgraded = open();
     assert.equal(version(upgraded), '4');
     assert.ok(upgraded.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'acked_offsets'").get());
-    const store = new SqliteMetadataStore(upgraded);
-    assert.equal((await store.projectByName('kept'))?.uuid, projectUuid);
+    const store = new SqliteRegistrationStore(upgraded);
+    assert.equal((await new SqliteProjectStore(upgraded).projectByName('kept'))?.uuid, projectUuid);
     const registration = {
       uuid: randomUUID(),
       name: 'newcomer',

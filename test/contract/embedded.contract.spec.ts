@@ -2,14 +2,27 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SystemClock } from '../../src/common/time.js';
+import { SqliteCounterStore } from '../../src/storage/embedded/sqlite-counter-store.repository.js';
 import { SqliteFile } from '../../src/storage/embedded/sqlite-file.js';
 import { SqliteJobLeaseStore } from '../../src/storage/embedded/sqlite-job-lease-store.repository.js';
 import { SqliteMessageLog } from '../../src/storage/embedded/sqlite-message-log.repository.js';
-import { SqliteMetadataStore } from '../../src/storage/embedded/sqlite-metadata-store.repository.js';
+import { SqliteProjectStore } from '../../src/storage/embedded/sqlite-project-store.repository.js';
+import { SqliteRegistrationStore } from '../../src/storage/embedded/sqlite-registration-store.repository.js';
+import { SqliteSchemaStore } from '../../src/storage/embedded/sqlite-schema-store.repository.js';
+import { SqliteSubscriptionStore } from '../../src/storage/embedded/sqlite-subscription-store.repository.js';
+import { SqliteTopicStore } from '../../src/storage/embedded/sqlite-topic-store.repository.js';
+import { SqliteUserStore } from '../../src/storage/embedded/sqlite-user-store.repository.js';
+import { counterStoreContract } from './counter-store.contract.js';
 import type { Harness } from './harness.js';
 import { jobLeaseStoreContract } from './job-lease-store.contract.js';
 import { messageLogContract } from './message-log.contract.js';
-import { metadataStoreContract } from './metadata-store.contract.js';
+import { projectStoreContract } from './project-store.contract.js';
+import { registrationStoreContract } from './registration-store.contract.js';
+import { schemaStoreContract } from './schema-store.contract.js';
+import type { Stores } from './store-fixtures.js';
+import { subscriptionStoreContract } from './subscription-store.contract.js';
+import { topicStoreContract } from './topic-store.contract.js';
+import { userStoreContract } from './user-store.contract.js';
 
 /** A fresh SQLite file in its own temp directory, removed on close. */
 async function openEmbedded<T>(adapter: (file: SqliteFile) => T): Promise<Harness<T>> {
@@ -24,6 +37,28 @@ async function openEmbedded<T>(adapter: (file: SqliteFile) => T): Promise<Harnes
   };
 }
 
+/** Every metadata port on one file, as the embedded store module binds them. */
+const openStores = (): Promise<Harness<Stores>> =>
+  openEmbedded((file) => ({
+    projects: new SqliteProjectStore(file),
+    users: new SqliteUserStore(file),
+    topics: new SqliteTopicStore(file),
+    subscriptions: new SqliteSubscriptionStore(file),
+    schemas: new SqliteSchemaStore(file),
+    registrations: new SqliteRegistrationStore(file),
+    counters: new SqliteCounterStore(file),
+  }));
+
 messageLogContract('embedded', () => openEmbedded((file) => new SqliteMessageLog(file, new SystemClock())));
-metadataStoreContract('embedded', () => openEmbedded((file) => new SqliteMetadataStore(file)));
+for (const contract of [
+  projectStoreContract,
+  userStoreContract,
+  topicStoreContract,
+  subscriptionStoreContract,
+  schemaStoreContract,
+  registrationStoreContract,
+  counterStoreContract,
+]) {
+  contract('embedded', openStores);
+}
 jobLeaseStoreContract('embedded', () => openEmbedded((file) => new SqliteJobLeaseStore(file)));

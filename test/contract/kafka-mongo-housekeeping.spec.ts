@@ -9,7 +9,8 @@ import mongoose from 'mongoose';
 import { LEASED_JOBS } from '../../src/housekeeping/housekeeping.service.js';
 import { parseSlotLease, SLOT_LEASE_PREFIX, slotOf } from '../../src/housekeeping/slots.js';
 import { MongoJobLeaseStore } from '../../src/storage/mongo/mongo-job-lease-store.repository.js';
-import { MongoMetadataStore } from '../../src/storage/mongo/mongo-metadata-store.repository.js';
+import { MongoModels } from '../../src/storage/mongo/mongo-models.js';
+import { MongoTopicStore } from '../../src/storage/mongo/mongo-topic-store.repository.js';
 import { unique } from '../support/app.js';
 import { dropBackendData, kafkaMongoEnv } from '../support/backends.js';
 import { type ChildServer, freePort, spawnServer, waitUntilReady } from '../support/child-server.js';
@@ -74,7 +75,7 @@ describe('house-keeping with two processes on kafka-mongo', () => {
     const project = unique('hk');
     assert.equal((await api.post(`/v1/projects/${project}`, {})).status, 200);
     assert.equal((await api.put(`/v1/projects/${project}/topics/kept`)).status, 200);
-    const store = MongoMetadataStore.on(connection);
+    const store = new MongoTopicStore(new MongoModels(connection));
     const logIds = await store.topicLogIds();
     assert.equal(logIds.length, 1);
     const keptLog = logIds[0];

@@ -3,12 +3,26 @@ import { SystemClock } from '../../src/common/time.js';
 import { loadConfig } from '../../src/config/config.js';
 import { KafkaMessageLog } from '../../src/storage/kafka/kafka-message-log.repository.js';
 import { MongoJobLeaseStore } from '../../src/storage/mongo/mongo-job-lease-store.repository.js';
-import { MongoMetadataStore } from '../../src/storage/mongo/mongo-metadata-store.repository.js';
+import { MongoCounterStore } from '../../src/storage/mongo/mongo-counter-store.repository.js';
+import { MongoModels } from '../../src/storage/mongo/mongo-models.js';
+import { MongoProjectStore } from '../../src/storage/mongo/mongo-project-store.repository.js';
+import { MongoRegistrationStore } from '../../src/storage/mongo/mongo-registration-store.repository.js';
+import { MongoSchemaStore } from '../../src/storage/mongo/mongo-schema-store.repository.js';
+import { MongoSubscriptionStore } from '../../src/storage/mongo/mongo-subscription-store.repository.js';
+import { MongoTopicStore } from '../../src/storage/mongo/mongo-topic-store.repository.js';
+import { MongoUserStore } from '../../src/storage/mongo/mongo-user-store.repository.js';
 import { dropBackendData, kafkaMongoEnv, uniqueDatabase } from '../support/backends.js';
 import type { Harness } from './harness.js';
 import { jobLeaseStoreContract } from './job-lease-store.contract.js';
 import { messageLogContract } from './message-log.contract.js';
-import { metadataStoreContract } from './metadata-store.contract.js';
+import { counterStoreContract } from './counter-store.contract.js';
+import { projectStoreContract } from './project-store.contract.js';
+import { registrationStoreContract } from './registration-store.contract.js';
+import { schemaStoreContract } from './schema-store.contract.js';
+import type { Stores } from './store-fixtures.js';
+import { subscriptionStoreContract } from './subscription-store.contract.js';
+import { topicStoreContract } from './topic-store.contract.js';
+import { userStoreContract } from './user-store.contract.js';
 
 /** The Kafka message log on the broker of scripts/services/kafka.sh; its topics are deleted on close. */
 async function openKafka(): Promise<Harness<KafkaMessageLog>> {
@@ -24,12 +38,20 @@ async function openKafka(): Promise<Harness<KafkaMessageLog>> {
   };
 }
 
-/** The MongoDB metadata store on a fresh database of the server of scripts/services/mongo.sh, dropped on close. */
-async function openMongo(): Promise<Harness<MongoMetadataStore>> {
+/** Every metadata port on a fresh database of the server of scripts/services/mongo.sh, dropped on close. */
+async function openMongo(): Promise<Harness<Stores>> {
   return openMongoWith(async (connection) => {
-    const store = MongoMetadataStore.on(connection);
-    await store.onModuleInit();
-    return store;
+    const models = new MongoModels(connection);
+    await models.onModuleInit();
+    return {
+      projects: new MongoProjectStore(models),
+      users: new MongoUserStore(models),
+      topics: new MongoTopicStore(models),
+      subscriptions: new MongoSubscriptionStore(models),
+      schemas: new MongoSchemaStore(models),
+      registrations: new MongoRegistrationStore(models),
+      counters: new MongoCounterStore(models),
+    };
   });
 }
 
@@ -47,5 +69,15 @@ async function openMongoWith<T>(adapter: (connection: mongoose.Connection) => Pr
 }
 
 messageLogContract('kafka', openKafka);
-metadataStoreContract('mongodb', openMongo);
+for (const contract of [
+  projectStoreContract,
+  userStoreContract,
+  topicStoreContract,
+  subscriptionStoreContract,
+  schemaStoreContract,
+  registrationStoreContract,
+  counterStoreContract,
+]) {
+  contract('mongodb', openMongo);
+}
 jobLeaseStoreContract('mongodb', () => openMongoWith(async (connection) => MongoJobLeaseStore.on(connection)));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type RunningApp, startApp } from '../support/app.js';
+import { type RunningApp, startApp, unique } from '../support/app.js';
 import type { Client } from '../support/client.js';
 import { newProject } from '../support/fixtures.js';
 
@@ -232,5 +232,32 @@ describe('concurrency', () => {
       floor = c.through;
     }
     assert.equal(floor, TOTAL);
+  });
+
+  it('concurrent membership changes of one user in 20 projects lose none', async () => {
+    const projects = await Promise.all(range(20).map(() => newProject(app, 'memb')));
+    const name = unique('many');
+    const created = await admin.post(`/v1/users/${name}`, { email: 'many@example.org' });
+    assert.equal(created.status, 200, created.text);
+    const roles = (i: number): string[] => [['consumer'], ['publisher'], ['project_admin', 'consumer']][i % 3];
+    const added = await Promise.all(
+      projects.map((p, i) => admin.post(`/v1/projects/${p.name}/members/${name}:add`, { roles: roles(i) })),
+    );
+    for (const reply of added) assert.equal(reply.status, 200, reply.text);
+    const changed = await Promise.all(
+      projects.map((p, i) =>
+        i % 2 === 0
+          ? admin.post(`/v1/projects/${p.name}/members/${name}:remove`)
+          : admin.put(`/v1/projects/${p.name}/members/${name}`, { projects: [{ project: p.name, roles: ['publisher'] }] }),
+      ),
+    );
+    for (const reply of changed) assert.equal(reply.status, 200, reply.text);
+
+    const user = await admin.get(`/v1/users/${name}`);
+    assert.equal(user.status, 200, user.text);
+    const held = (user.body.projects as { project: string; roles: string[] }[]).map((m) => [m.project, m.roles] as const);
+    const expected = projects.flatMap((p, i) => (i % 2 === 0 ? [] : [[p.name, ['publisher']] as const]));
+    const byName = (a: readonly [string, unknown], b: readonly [string, unknown]): number => (a[0] < b[0] ? -1 : 1);
+    assert.deepEqual([...held].sort(byName), [...expected].sort(byName));
   });
 });

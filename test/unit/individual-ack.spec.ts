@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatAckId, formatLeaseAckId, parseAckId, parseLeaseAckId } from '../../src/common/ack-id.js';
-import type { NewLeaseState } from '../../src/storage/ports/metadata-store.repository.js';
+import type { NewLeaseState } from '../../src/storage/ports/subscription-store.repository.js';
 import type { LeaseRecord, LeaseState } from '../../src/storage/ports/records.js';
 import {
   MAX_TRACKED_OFFSETS,

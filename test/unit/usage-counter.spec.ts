@@ -7,12 +7,13 @@ import { after, before, describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import { BATCH_RETRY_LIMIT_MS, batchIdsForgettableBefore, UsageCounter, utcDay } from '../../src/metrics/usage-counter.js';
 import { SqliteFile } from '../../src/storage/embedded/sqlite-file.js';
-import { SqliteMetadataStore } from '../../src/storage/embedded/sqlite-metadata-store.repository.js';
-import type { MetadataStore } from '../../src/storage/ports/metadata-store.repository.js';
+import { SqliteCounterStore } from '../../src/storage/embedded/sqlite-counter-store.repository.js';
+import { SqliteProjectStore } from '../../src/storage/embedded/sqlite-project-store.repository.js';
+import type { CounterStore } from '../../src/storage/ports/counter-store.repository.js';
 import type { DailyCount, DailyCountBatch } from '../../src/storage/ports/records.js';
 import { ManualClock } from '../support/clocks.js';
 
-type Writer = Pick<MetadataStore, 'addDailyCounts'>;
+type Writer = Pick<CounterStore, 'addDailyCounts'>;
 
 /** Records every batch it is handed; fails the calls whose (1-based) number is in `failing`. */
 class RecordingStore implements Writer {
@@ -197,11 +198,13 @@ describe('UsageCounter', () => {
   describe('with the embedded store', () => {
     let dataDir: string;
     let file: SqliteFile;
-    let store: SqliteMetadataStore;
+    let store: SqliteCounterStore;
+    let projects: SqliteProjectStore;
     before(() => {
       dataDir = mkdtempSync(join(tmpdir(), 'ams-usage-counter-'));
       file = new SqliteFile({ dataDir, sqliteSynchronous: 'NORMAL' });
-      store = new SqliteMetadataStore(file);
+      store = new SqliteCounterStore(file);
+      projects = new SqliteProjectStore(file);
     });
     after(() => {
       file.close();
@@ -210,7 +213,7 @@ describe('UsageCounter', () => {
 
     it('a write that succeeded but reported failure is retried without double counting', async () => {
       const project = { uuid: randomUUID(), name: `p-${randomUUID()}`, description: '', createdOn: new Date(), modifiedOn: new Date(), createdBy: null };
-      assert.equal(await store.createProject(project), true);
+      assert.equal(await projects.createProject(project), true);
       let calls = 0;
       const flaky: Writer = {
         async addDailyCounts(batch) {

@@ -9,7 +9,7 @@ import type { AmsConfig } from '../../config/config.js';
  * Documents as JSON columns where MongoDB will keep sub-documents (memberships, ACLs, push config), so that both
  * backends hold the same shape. Leases sit in their own table from the start: individual ack mode needs no migration.
  * Daily counters are one row per (project, topic, UTC day); `daily_count_batches` remembers the ids of the last
- * roll-up batches applied, which makes a retried batch a no-op (MetadataStore.addDailyCounts); resource counters
+ * roll-up batches applied, which makes a retried batch a no-op (CounterStore.addDailyCounts); resource counters
  * (one row per topic or subscription incarnation) and `resource_count_batches` work the same way. `job_leases` holds
  * the leases of work that runs once across processes (JobLeaseStore). Tables added later are created by
  * `CREATE TABLE IF NOT EXISTS` when an older data directory is opened.

@@ -1,18 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
-import type { Collection } from 'mongodb';
-import type { Connection } from 'mongoose';
+import type { Connection, mongo } from 'mongoose';
 import type { JobLease, JobLeaseStore } from '../ports/job-lease-store.repository.js';
-import { StoreUnavailableError } from '../ports/store-errors.js';
-import { isMongoUnavailable } from './mongo-metadata-store.repository.js';
+import { isDuplicate, run } from './mongo-errors.js';
 
 interface LeaseDoc {
   _id: string;
   holder: string;
   expiresAt: Date;
 }
-
-const DUPLICATE_KEY = 11000;
 
 /**
  * Job leases as documents of `job_leases` keyed by lease name. Taking one is a conditional update of the single
@@ -28,8 +24,8 @@ export class MongoJobLeaseStore implements JobLeaseStore {
     return new MongoJobLeaseStore(connection);
   }
 
-  private get leases(): Collection<LeaseDoc> {
-    return this.connection.collection<LeaseDoc>('job_leases') as unknown as Collection<LeaseDoc>;
+  private get leases(): mongo.Collection<LeaseDoc> {
+    return this.connection.collection<LeaseDoc>('job_leases') as unknown as mongo.Collection<LeaseDoc>;
   }
 
   acquire(name: string, holder: string, now: Date, ttlMs: number): Promise<boolean> {
@@ -44,7 +40,7 @@ export class MongoJobLeaseStore implements JobLeaseStore {
         await this.leases.insertOne({ _id: name, holder, expiresAt });
         return true;
       } catch (err) {
-        if ((err as { code?: number }).code === DUPLICATE_KEY) return false; // someone else holds it
+        if (isDuplicate(err)) return false; // someone else holds it
         throw err;
       }
     });
@@ -69,12 +65,3 @@ export class MongoJobLeaseStore implements JobLeaseStore {
 }
 
 const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-async function run<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (isMongoUnavailable(err)) throw new StoreUnavailableError('mongodb', err);
-    throw err;
-  }
-}

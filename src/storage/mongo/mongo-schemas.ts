@@ -191,3 +191,16 @@ export const NodeSampleSchema = new Schema(
   { ...options, collection: 'node_samples' },
 );
 NodeSampleSchema.index({ host: 1 }, { unique: true });
+
+/** Every model of the metadata store, written once: MongoModels registers them and creates their indexes. */
+export const MONGO_MODELS = [
+  { name: PROJECT, schema: ProjectSchema },
+  { name: USER, schema: UserSchema },
+  { name: TOPIC, schema: TopicSchema },
+  { name: SUBSCRIPTION, schema: SubscriptionSchema },
+  { name: DAILY_COUNT, schema: DailyCountSchema },
+  { name: REGISTRATION, schema: RegistrationSchema },
+  { name: RESOURCE_COUNTER, schema: ResourceCounterSchema },
+  { name: NODE_SAMPLE, schema: NodeSampleSchema },
+  { name: MESSAGE_SCHEMA, schema: MessageSchemaSchema },
+] as const;

@@ -1,32 +1,40 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AMS_CONFIG, type AmsConfig } from '../../config/config.js';
+import { COUNTERS } from '../ports/counter-store.repository.js';
+import { JOB_LEASES } from '../ports/job-lease-store.repository.js';
+import { PROJECTS } from '../ports/project-store.repository.js';
+import { REGISTRATIONS } from '../ports/registration-store.repository.js';
+import { SCHEMAS } from '../ports/schema-store.repository.js';
+import { SUBSCRIPTIONS } from '../ports/subscription-store.repository.js';
+import { TOPICS } from '../ports/topic-store.repository.js';
+import { USERS } from '../ports/user-store.repository.js';
+import { MongoCounterStore } from './mongo-counter-store.repository.js';
 import { MongoJobLeaseStore } from './mongo-job-lease-store.repository.js';
-import { MongoMetadataStore } from './mongo-metadata-store.repository.js';
-import {
-  DAILY_COUNT,
-  DailyCountSchema,
-  NODE_SAMPLE,
-  NodeSampleSchema,
-  MESSAGE_SCHEMA,
-  MessageSchemaSchema,
-  PROJECT,
-  ProjectSchema,
-  REGISTRATION,
-  RegistrationSchema,
-  RESOURCE_COUNTER,
-  ResourceCounterSchema,
-  SUBSCRIPTION,
-  SubscriptionSchema,
-  TOPIC,
-  TopicSchema,
-  USER,
-  UserSchema,
-} from './mongo-schemas.js';
+import { MongoModels } from './mongo-models.js';
+import { MongoProjectStore } from './mongo-project-store.repository.js';
+import { MongoRegistrationStore } from './mongo-registration-store.repository.js';
+import { MongoSchemaStore } from './mongo-schema-store.repository.js';
+import { MongoSubscriptionStore } from './mongo-subscription-store.repository.js';
+import { MongoTopicStore } from './mongo-topic-store.repository.js';
+import { MongoUserStore } from './mongo-user-store.repository.js';
+
+/** Every port but the message log, on one MongoDB connection (the list is the module's exports too). */
+const ADAPTERS = [
+  { provide: PROJECTS, useClass: MongoProjectStore },
+  { provide: USERS, useClass: MongoUserStore },
+  { provide: TOPICS, useClass: MongoTopicStore },
+  { provide: SUBSCRIPTIONS, useClass: MongoSubscriptionStore },
+  { provide: SCHEMAS, useClass: MongoSchemaStore },
+  { provide: REGISTRATIONS, useClass: MongoRegistrationStore },
+  { provide: COUNTERS, useClass: MongoCounterStore },
+  { provide: JOB_LEASES, useClass: MongoJobLeaseStore },
+];
 
 /**
  * MongoDB for everything but message bodies. Commands are not buffered while disconnected and server selection gives
- * up after a few seconds, so requests during an outage fail fast with a 503 instead of hanging.
+ * up after a few seconds, so requests during an outage fail fast with a 503 instead of hanging. The models are
+ * registered by MongoModels from the one list in mongo-schemas.ts.
  */
 @Module({
   imports: [
@@ -44,19 +52,8 @@ import {
         retryDelay: 1000,
       }),
     }),
-    MongooseModule.forFeature([
-      { name: PROJECT, schema: ProjectSchema },
-      { name: USER, schema: UserSchema },
-      { name: TOPIC, schema: TopicSchema },
-      { name: SUBSCRIPTION, schema: SubscriptionSchema },
-      { name: DAILY_COUNT, schema: DailyCountSchema },
-      { name: REGISTRATION, schema: RegistrationSchema },
-      { name: RESOURCE_COUNTER, schema: ResourceCounterSchema },
-      { name: NODE_SAMPLE, schema: NodeSampleSchema },
-      { name: MESSAGE_SCHEMA, schema: MessageSchemaSchema },
-    ]),
   ],
-  providers: [MongoMetadataStore, MongoJobLeaseStore],
-  exports: [MongoMetadataStore, MongoJobLeaseStore],
+  providers: [MongoModels, ...ADAPTERS],
+  exports: ADAPTERS.map((a) => a.provide),
 })
 export class MongoStoreModule {}

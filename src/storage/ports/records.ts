@@ -271,3 +271,6 @@ export interface OrphanCounts {
   /** Memberships (of users that still exist) in projects that no longer do. */
   readonly memberships: number;
 }
+
+/** Outcome of a rename-capable update. */
+export type UpdateOutcome<T> = T | 'missing' | 'name-taken';
