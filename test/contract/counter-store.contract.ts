@@ -94,7 +94,16 @@ export function counterStoreContract(backend: string, open: OpenHarness<Stores>)
       });
 
       it('an empty batch changes nothing', async () => {
+        const p = await newProject();
+        await store.counters.addDailyCounts(batch(count(p.uuid, 't', '2024-04-01', 2)));
+        const window = { fromDay: '2024-01-01', toDay: '2024-12-31' };
+        const everyCounter = await store.counters.dailyCounts(window);
+        const totals = await store.counters.messageTotals(window);
         await store.counters.addDailyCounts(batch());
+        assert.deepEqual(await store.counters.dailyCounts(window), everyCounter);
+        assert.deepEqual(await store.counters.messageTotals(window), totals);
+        await store.counters.addDailyCounts(batch(count(p.uuid, 't', '2024-04-01', 1)));
+        assert.deepEqual(await store.counters.dailyCounts({ ...window, projectUuids: [p.uuid] }), [count(p.uuid, 't', '2024-04-01', 3, 30)]);
       });
 
       it('totals per project over the window; projects without counters there are absent', async () => {
@@ -285,7 +294,19 @@ export function counterStoreContract(backend: string, open: OpenHarness<Stores>)
       });
 
       it('an empty batch changes nothing', async () => {
+        const p = await newProject();
+        const t = await newTopic(p.uuid);
+        await store.counters.addResourceCounts(batch(topicCount(t, W1, 2, at(W1, 1))));
+        const before = await countersOf('topic', t, t.logId);
         await store.counters.addResourceCounts(batch());
+        assert.deepEqual(await countersOf('topic', t, t.logId), before);
+        await store.counters.addResourceCounts(batch(topicCount(t, W1, 1, at(W1, 2))));
+        assert.deepEqual(await countersOf('topic', t, t.logId), {
+          messages: 3,
+          bytes: 30,
+          lastAt: at(W1, 2),
+          rateWindow: { start: W1, messages: 3 },
+        });
       });
     });
 
