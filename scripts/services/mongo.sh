@@ -7,7 +7,7 @@
 #                      .services/mongo/lib and compile the launcher into .services/mongo/classes; done
 #                      automatically by `start`; --force downloads and compiles again
 #   start [--clean]    start the server (installing first if needed) and return once it accepts connections and
-#                      answers a ping from the Node driver (node_modules/mongodb); if it is already running it only
+#                      answers a ping from the Node driver (inside mongoose); if it is already running it only
 #                      says so (with --clean it restarts it, which empties it)
 #   stop               stop the server: SIGTERM, then SIGKILL after MONGO_STOP_TIMEOUT seconds; fine if not running
 #   restart [--clean]  stop, then start
@@ -200,13 +200,13 @@ fail_start() {
   exit 1
 }
 
-# Wait until the server answers a ping through the real Node driver (node_modules/mongodb, which mongoose
-# brings). Without it (no `npm ci` yet) fall back to waiting for the TCP port.
+# Wait until the server answers a ping through the real Node driver (the one inside mongoose, `mongoose.mongo`).
+# Without it (no `npm ci` yet) fall back to waiting for the TCP port.
 wait_ready() {
   local pid=$1 deadline=$(($2 + start_timeout)) out
-  if command -v node >/dev/null && [ -f "$root/node_modules/mongodb/package.json" ]; then
+  if command -v node >/dev/null && [ -f "$root/node_modules/mongoose/package.json" ]; then
     if ! out="$(ROOT="$root" PID="$pid" URI="mongodb://$host:$port/admin" DEADLINE_S="$((deadline - SECONDS))" node -e '
-      const { MongoClient } = require("module").createRequire(process.env.ROOT + "/package.json")("mongodb");
+      const { MongoClient } = require("module").createRequire(process.env.ROOT + "/package.json")("mongoose").mongo;
       const end = Date.now() + Number(process.env.DEADLINE_S) * 1000;
       const alive = () => { try { process.kill(Number(process.env.PID), 0); return true; } catch { return false; } };
       (async () => {
@@ -229,7 +229,7 @@ wait_ready() {
       fail_start "not ready within ${start_timeout}s: $out"
     fi
   else
-    say "node_modules/mongodb not installed (npm ci); only waiting for the port"
+    say "node_modules/mongoose not installed (npm ci); only waiting for the port"
     until port_open "$port"; do
       [ -d "/proc/$pid" ] || fail_start "the server exited during startup"
       [ "$SECONDS" -lt "$deadline" ] || fail_start "$host:$port does not accept connections after ${start_timeout}s"
