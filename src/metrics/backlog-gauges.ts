@@ -6,7 +6,7 @@ import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
 import { MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repository.js';
 import { METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-store.repository.js';
 import type { LogBounds } from '../storage/ports/records.js';
-import { clampFloor } from '../subscriptions/cumulative-ack.js';
+import { clampFloor } from '../delivery/cumulative-ack.js';
 import { largest } from './series-cap.js';
 
 /** One gauge value with its labels. */

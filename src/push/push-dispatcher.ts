@@ -4,10 +4,10 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Clock } from '../common/time.js';
 import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
+import { DeliveryService } from '../delivery/delivery.service.js';
 import { JOB_LEASES, type JobLeaseStore } from '../storage/ports/job-lease-store.repository.js';
 import { METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-store.repository.js';
 import type { SubscriptionRecord } from '../storage/ports/records.js';
-import { SubscriptionsService } from '../subscriptions/subscriptions.service.js';
 import { DeliveryLoop, type DeliveryDeps } from './delivery-loop.js';
 import { PushHttpClient } from './push-http-client.js';
 import { PushMetrics } from './push-metrics.js';
@@ -47,13 +47,13 @@ export class PushDispatcher implements OnApplicationBootstrap, OnApplicationShut
     @Inject(METADATA_STORE) store: MetadataStore,
     @Inject(JOB_LEASES) private readonly leases: JobLeaseStore,
     @Inject(Clock) clock: Clock,
-    subscriptions: SubscriptionsService,
+    delivery: DeliveryService,
     outbound: PushHttpClient,
     metrics: PushMetrics,
     private readonly notices: PushNotices,
     private readonly scheduler: SchedulerRegistry,
   ) {
-    this.deps = { store, subscriptions, outbound, metrics, clock, logger: this.logger, origin: config.push.origin };
+    this.deps = { store, delivery, outbound, metrics, clock, logger: this.logger, origin: config.push.origin };
   }
 
   onApplicationBootstrap(): void {

@@ -2,16 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type Caller, isServiceAdmin } from '../auth/caller.js';
 import { newSecret } from '../auth/token-vault.js';
 import { AclService } from '../common/acl.service.js';
-import { formatAckId, parseAckId } from '../common/ack-id.js';
 import { AmsError } from '../common/ams-error.js';
 import type { AclDto } from '../common/dto/acl.dto.js';
-import { decodeBody } from '../common/json-body.js';
 import { parseSubscriptionTopic, subscriptionRef, topicRef } from '../common/names.js';
 import { type PageQuery, pageBody } from '../common/pagination.js';
 import { Clock, formatSeconds, parseZuluMillis } from '../common/time.js';
 import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
-import { dataBytes, TrafficCounter } from '../metrics/traffic-counter.js';
-import { AmsMetrics } from '../metrics/ams-metrics.js';
 import { MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repository.js';
 import { METADATA_STORE, type MetadataStore, type NewCursor } from '../storage/ports/metadata-store.repository.js';
 import type {
@@ -19,23 +15,17 @@ import type {
   LogBounds,
   ProjectRecord,
   PushConfigRecord,
-  StoredMessage,
   SubscriptionRecord,
-  TopicRecord,
   UserRecord,
 } from '../storage/ports/records.js';
-import { PublishSignal } from '../topics/publish-signal.js';
-import { afterAcknowledge, afterPull, afterSeek, clampFloor } from './cumulative-ack.js';
-import { IndividualDelivery } from './individual-delivery.js';
+import { afterSeek, clampFloor } from '../delivery/cumulative-ack.js';
+import { afterSeekIndividual } from '../delivery/individual-ack.js';
+import { backoff, CAS_RETRIES } from '../delivery/shared.js';
 import {
   type CreateSubscriptionDto,
-  INVALID_ACK_DEADLINE,
   type OffsetDto,
   type OffsetsDto,
-  PullDto,
-  type PullResultDto,
   type PushConfigInDto,
-  type ReceivedMessageDto,
   type SubscriptionDto,
   type SubscriptionPageDto,
 } from './dto/subscription.dto.js';
@@ -43,7 +33,6 @@ import { checkHostAllowed } from '../push/address-guard.js';
 import { verificationUrl } from '../push/push-body.js';
 import { OutboundError, PushHttpClient } from '../push/push-http-client.js';
 import { PushNotices } from '../push/push-notices.js';
-import { backoff, CAS_RETRIES, LONG_POLL_RECHECK_MS, pulledMessage } from './delivery.js';
 import { isEmptyPushConfig, pushConfigView, pushTargetUrl, resolvePushConfig } from './push-config.js';
 
 const DEFAULT_ACK_DEADLINE_SECONDS = 10;
@@ -71,12 +60,8 @@ export class SubscriptionsService {
     @Inject(Clock) private readonly clock: Clock,
     @Inject(AMS_CONFIG) private readonly config: AmsConfig,
     private readonly acl: AclService,
-    private readonly signal: PublishSignal,
-    private readonly traffic: TrafficCounter,
-    private readonly metrics: AmsMetrics,
     private readonly outbound: PushHttpClient,
     private readonly notices: PushNotices,
-    private readonly individual: IndividualDelivery,
   ) {}
 
   async list(caller: Caller, project: ProjectRecord, page: PageQuery): Promise<SubscriptionPageDto> {
@@ -191,26 +176,6 @@ export class SubscriptionsService {
     this.notices.changed({ projectUuid: project.uuid, subscription: name });
   }
 
-  /**
-   * The subscription's deadline (spec 4.3); with `ackIds` on an individual-ack subscription, the leases of those
-   * deliveries instead (pubsub-extensions 1). A cumulative subscription ignores `ackIds`, as AMS does unknown keys.
-   */
-  async modifyAckDeadline(
-    project: ProjectRecord,
-    name: string,
-    seconds: number | undefined,
-    ackIds?: readonly string[],
-  ): Promise<void> {
-    const ackDeadlineSeconds = seconds ?? 0;
-    if (ackDeadlineSeconds < 0 || ackDeadlineSeconds > 600) throw AmsError.invalid(INVALID_ACK_DEADLINE);
-    if (ackIds !== undefined && (await this.existing(project, name)).ackMode === 'individual') {
-      return this.individual.modifyDeadlines(project, name, ackIds, ackDeadlineSeconds);
-    }
-    if ((await this.store.updateSubscription(project.uuid, name, { ackDeadlineSeconds })) === null) {
-      throw AmsError.notFound('Subscription');
-    }
-  }
-
   async showAcl(project: ProjectRecord, name: string): Promise<AclDto> {
     return this.acl.view((await this.existing(project, name)).authorizedUsers);
   }
@@ -220,66 +185,6 @@ export class SubscriptionsService {
     if ((await this.store.updateSubscription(project.uuid, name, { authorizedUsers: uuids })) === null) {
       throw AmsError.notFound('Subscription');
     }
-  }
-
-  /** spec 4.2, in its order: subscription -> push rule and ACL -> topic -> body; then read, wait if asked, record. */
-  async pull(caller: Caller, project: ProjectRecord, name: string, raw: unknown, gone: AbortSignal): Promise<PullResultDto> {
-    let subscription = await this.existing(project, name);
-    this.checkMayPull(caller, subscription);
-    const topic = await this.store.topic(project.uuid, subscription.topicName);
-    if (topic === null) throw AmsError.conflict("Subscription's topic doesn't exist");
-    const body = decodeBody(raw, PullDto);
-    const max = Math.min(pullCount(body.maxMessages), this.config.pullMaxMessages);
-    const wait = body.returnImmediately === 'false' || body.returnImmediately === false;
-    if (subscription.ackMode === 'individual') {
-      return { receivedMessages: await this.individual.pull(project, subscription, topic, max, wait, gone) };
-    }
-
-    for (let attempt = 0; attempt < CAS_RETRIES; attempt++) {
-      const bounds = await this.log.bounds(topic.logId);
-      const floor = clampFloor(subscription.cursor, bounds);
-      let messages = await this.log.read(topic.logId, floor, max, this.config.pullMaxBytes);
-      if (wait && messages.length > 0 && messages.length < max) {
-        messages = await this.waitForMore(topic, floor, max, messages, gone);
-      }
-      const next = afterPull(subscription.cursor, floor, messages.length, this.clock.now());
-      if (await this.store.compareAndSetCursor(project.uuid, name, subscription.cursor.version, next)) {
-        // spec 3.8 / 5.2: the messages returned count (not those read), rolled up in memory.
-        this.traffic.recordPull(subscription, messages.length, dataBytes(messages), this.clock.now());
-        this.metrics.recordPulled(project.name, name, messages.length, dataBytes(messages));
-        return { receivedMessages: messages.map((m) => received(project.name, name, m)) };
-      }
-      await backoff(attempt);
-      subscription = await this.existing(project, name);
-    }
-    throw AmsError.internal('Backend Error');
-  }
-
-  /** spec 4.3: cumulative; the highest ackId acknowledges everything before it. */
-  async acknowledge(project: ProjectRecord, name: string, ackIds: readonly string[] | undefined): Promise<Record<string, never>> {
-    let subscription = await this.existing(project, name);
-    if (ackIds === undefined || ackIds.length === 0) throw AmsError.invalid('Invalid ack id');
-    if (subscription.ackMode === 'individual') {
-      await this.individual.acknowledge(project, name, ackIds);
-      return {};
-    }
-    let highest = -1;
-    for (const ackId of ackIds) {
-      const offset = parseAckId(ackId, project.name, name);
-      if (offset === null) throw AmsError.invalid('Invalid ack id');
-      highest = Math.max(highest, offset);
-    }
-    for (let attempt = 0; attempt < CAS_RETRIES; attempt++) {
-      const next = afterAcknowledge(subscription.cursor, highest + 1, subscription.ackDeadlineSeconds, this.clock.now());
-      if (next instanceof AmsError) throw next;
-      if (await this.store.compareAndSetCursor(project.uuid, name, subscription.cursor.version, next)) {
-        this.metrics.recordAcknowledged(project.name, name, next.ackFloor - subscription.cursor.ackFloor);
-        return {};
-      }
-      await backoff(attempt);
-      subscription = await this.existing(project, name);
-    }
-    throw AmsError.internal('Error handling acknowledgement');
   }
 
   /** spec 4.4; a floor below the oldest retained offset (or past a re-created topic's end) is corrected and kept. */
@@ -302,9 +207,11 @@ export class SubscriptionsService {
       const bounds = await this.boundsOf(project, subscription);
       if (target < bounds.min || target > bounds.max) throw AmsError.invalid('Offset out of bounds');
       const version = subscription.cursor.version;
-      if (subscription.ackMode === 'individual') {
-        if (await this.individual.seek(project, name, version, target)) return; // leases are dropped with the move
-      } else if (await this.store.compareAndSetCursor(project.uuid, name, version, afterSeek(target))) return;
+      const moved =
+        subscription.ackMode === 'individual'
+          ? await this.store.compareAndSetLeases(project.uuid, name, version, afterSeekIndividual(target)) // leases go too
+          : await this.store.compareAndSetCursor(project.uuid, name, version, afterSeek(target));
+      if (moved) return;
       await backoff(attempt);
     }
     throw AmsError.internal('Backend Error');
@@ -318,38 +225,6 @@ export class SubscriptionsService {
     const offset = topic === null ? null : await this.log.offsetAtTime(topic.logId, micros);
     if (offset === null) throw AmsError.conflict("Timestamp is out of bounds for the subscription's topic/partition");
     return { offset };
-  }
-
-  private async waitForMore(
-    topic: TopicRecord,
-    floor: number,
-    max: number,
-    first: StoredMessage[],
-    gone: AbortSignal,
-  ): Promise<StoredMessage[]> {
-    const until = Date.now() + this.config.pullMaxWaitSeconds * 1000;
-    let messages = first;
-    while (messages.length < max && !gone.aborted && !this.signal.shuttingDown && Date.now() < until) {
-      await this.signal.next(topic.logId, Math.min(LONG_POLL_RECHECK_MS, until - Date.now()), gone);
-      messages = await this.log.read(topic.logId, floor, max, this.config.pullMaxBytes);
-    }
-    return messages;
-  }
-
-  /**
-   * spec 2.4: push subscriptions are pulled only by the push worker (409 while push is off) or a service admin;
-   * consumers need the ACL.
-   */
-  private checkMayPull(caller: Caller, subscription: SubscriptionRecord): void {
-    if (subscription.pushConfig !== null && !caller.roles.has('push_worker') && !isServiceAdmin(caller)) {
-      throw AmsError.forbidden();
-    }
-    if (subscription.pushConfig !== null && caller.roles.has('push_worker') && !this.config.push.enabled) {
-      throw AmsError.conflict(PUSH_DISABLED);
-    }
-    if (caller.roles.has('consumer') && !subscription.authorizedUsers.includes(caller.user?.uuid ?? '')) {
-      throw AmsError.forbidden();
-    }
   }
 
   /** Bounds of the subscription's topic; a deleted topic reads as {0, 0} (spec 8.5). */
@@ -410,17 +285,4 @@ export class SubscriptionsService {
       createdOn: formatSeconds(subscription.createdOn),
     };
   }
-}
-
-/**
- * `maxMessages`: absent or unparsable -> 1; 0 or negative act as 1 (spec 4.2). A string must be a whole decimal
- * number as Go's strconv.Atoi reads it: `"2abc"` or `"1.5"` is unparsable (parseInt would read 2 and 1).
- */
-export function pullCount(raw: string | number | undefined): number {
-  const value = typeof raw === 'number' ? raw : /^[+-]?\d+$/.test(raw ?? '') ? Number(raw) : Number.NaN;
-  return Number.isFinite(value) && value > 0 ? Math.floor(value) : 1;
-}
-
-function received(project: string, subscription: string, m: StoredMessage): ReceivedMessageDto {
-  return { ackId: formatAckId(project, subscription, m.offset), message: pulledMessage(m) };
 }
