@@ -20,6 +20,15 @@ export interface RequestContext {
 
 export const isServiceAdmin = (caller: Caller): boolean => caller.roles.has('service_admin');
 
+/**
+ * spec 2.4, list visibility: a plain publisher (listing topics) or consumer (listing subscriptions) sees only the
+ * resources whose ACL holds them; a project or service admin sees them all. The ACL filter a list asks the store for.
+ */
+export function aclListFilter(caller: Caller, aclRole: 'publisher' | 'consumer'): { aclUser?: string } {
+  const filtered = caller.roles.has(aclRole) && !caller.roles.has('project_admin') && !isServiceAdmin(caller);
+  return filtered ? { aclUser: caller.user?.uuid ?? '' } : {};
+}
+
 export function requestContext(ctx: ExecutionContext): RequestContext {
   const request = ctx.switchToHttp().getRequest<{ ams?: RequestContext }>();
   return request.ams ?? { caller: ANONYMOUS, project: null, token: 'none' };

@@ -8,7 +8,7 @@ import { DeliveryContext } from './delivery-context.js';
 import { INVALID_ACK_DEADLINE, PullDto, type PullResultDto } from './dto/delivery.dto.js';
 import { IndividualDelivery } from './individual-delivery.js';
 
-const PUSH_DISABLED = 'Push functionality is currently disabled';
+export const PUSH_DISABLED = 'Push functionality is currently disabled';
 const NEVER = new AbortController().signal;
 
 /**

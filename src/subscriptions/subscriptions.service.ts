@@ -1,44 +1,30 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type Caller, isServiceAdmin } from '../auth/caller.js';
-import { newSecret } from '../auth/token-vault.js';
-import { AclService } from '../common/acl.service.js';
+import { aclListFilter, type Caller } from '../auth/caller.js';
+import { AclService } from '../auth/acl.service.js';
 import { AmsError } from '../common/ams-error.js';
 import type { AclDto } from '../common/dto/acl.dto.js';
 import { parseSubscriptionTopic, subscriptionRef, topicRef } from '../common/names.js';
 import { type PageQuery, pageBody } from '../common/pagination.js';
 import { Clock, formatSeconds, parseZuluMillis } from '../common/time.js';
 import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
-import { MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repository.js';
-import { METADATA_STORE, type MetadataStore, type NewCursor } from '../storage/ports/metadata-store.repository.js';
-import type {
-  AckMode,
-  LogBounds,
-  ProjectRecord,
-  PushConfigRecord,
-  SubscriptionRecord,
-  UserRecord,
-} from '../storage/ports/records.js';
 import { afterSeek, clampFloor } from '../delivery/cumulative-ack.js';
 import { afterSeekIndividual } from '../delivery/individual-ack.js';
 import { backoff, CAS_RETRIES } from '../delivery/shared.js';
-import {
-  type CreateSubscriptionDto,
-  type OffsetDto,
-  type OffsetsDto,
-  type PushConfigInDto,
-  type SubscriptionDto,
-  type SubscriptionPageDto,
+import type { PushConfigInDto } from '../push/dto/push-config.dto.js';
+import { pushConfigView } from '../push/push-config.js';
+import { PushConfigService } from '../push/push-config.service.js';
+import { MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repository.js';
+import { METADATA_STORE, type MetadataStore, type NewCursor } from '../storage/ports/metadata-store.repository.js';
+import type { AckMode, LogBounds, ProjectRecord, SubscriptionRecord } from '../storage/ports/records.js';
+import type {
+  CreateSubscriptionDto,
+  OffsetDto,
+  OffsetsDto,
+  SubscriptionDto,
+  SubscriptionPageDto,
 } from './dto/subscription.dto.js';
-import { checkHostAllowed } from '../push/address-guard.js';
-import { verificationUrl } from '../push/push-body.js';
-import { OutboundError, PushHttpClient } from '../push/push-http-client.js';
-import { PushNotices } from '../push/push-notices.js';
-import { isEmptyPushConfig, pushConfigView, pushTargetUrl, resolvePushConfig } from './push-config.js';
 
 const DEFAULT_ACK_DEADLINE_SECONDS = 10;
-const PUSH_DISABLED = 'Push functionality is currently disabled';
-/** The push worker acknowledges a batch by its last message, which only cumulative acknowledgement supports. */
-const PUSH_NEEDS_CUMULATIVE = 'Push delivery needs ackMode cumulative';
 
 /** `ackMode` of a create body (pubsub-extensions 1): absent is AMS's cumulative; anything else is a 400. */
 function ackModeOf(body: CreateSubscriptionDto): AckMode {
@@ -60,18 +46,11 @@ export class SubscriptionsService {
     @Inject(Clock) private readonly clock: Clock,
     @Inject(AMS_CONFIG) private readonly config: AmsConfig,
     private readonly acl: AclService,
-    private readonly outbound: PushHttpClient,
-    private readonly notices: PushNotices,
+    private readonly push: PushConfigService,
   ) {}
 
   async list(caller: Caller, project: ProjectRecord, page: PageQuery): Promise<SubscriptionPageDto> {
-    // spec 2.4: plain consumers see only the subscriptions whose ACL holds them.
-    const filtered = caller.roles.has('consumer') && !caller.roles.has('project_admin') && !isServiceAdmin(caller);
-    const found = await this.store.listSubscriptions(
-      project.uuid,
-      filtered ? { aclUser: caller.user?.uuid ?? '' } : {},
-      page,
-    );
+    const found = await this.store.listSubscriptions(project.uuid, aclListFilter(caller, 'consumer'), page);
     if (found === null) throw AmsError.invalid('Invalid page token');
     return pageBody('subscriptions', found, found.items.map((s) => this.view(project, s)));
   }
@@ -83,10 +62,7 @@ export class SubscriptionsService {
     if (topicName === null) throw AmsError.invalid('Invalid Topic name');
     const topic = await this.store.topic(project.uuid, topicName);
     if (topic === null) throw AmsError.notFound('Topic');
-    const worker = isEmptyPushConfig(body.pushConfig) ? null : await this.pushWorker();
-    const pushConfig = resolvePushConfig(body.pushConfig, null, newSecret, this.config.push);
-    if (pushConfig !== null && ackMode === 'individual') throw AmsError.invalid(PUSH_NEEDS_CUMULATIVE);
-    if (pushConfig !== null) await this.checkPushTarget(pushConfig);
+    const { pushConfig, worker } = await this.push.configure(body.pushConfig, null, ackMode);
     // Mattermost is active at once: the push worker joins the ACL (spec 4.6 activation).
     const active = pushConfig?.verified === true && worker !== null;
     const { max } = await this.log.bounds(topic.logId);
@@ -105,8 +81,8 @@ export class SubscriptionsService {
     };
     if (!(await this.store.createSubscription(subscription))) throw AmsError.alreadyExists('Subscription');
     if (active) {
-      await this.joinProject(worker, project);
-      this.notices.changed({ projectUuid: project.uuid, subscription: name });
+      await this.push.joinProject(worker, project);
+      this.push.changed(project.uuid, name);
     }
     return this.view(project, subscription);
   }
@@ -119,7 +95,7 @@ export class SubscriptionsService {
     const subscription = await this.existing(project, name);
     if (!(await this.store.deleteSubscription(project.uuid, name))) throw AmsError.notFound('Subscription');
     if (subscription.pushConfig === null) return undefined;
-    this.notices.changed({ projectUuid: project.uuid, subscription: name });
+    this.push.changed(project.uuid, name);
     // spec 3.6: deleting an active (verified) push subscription reports its deactivation.
     return subscription.pushConfig.verified
       ? { message: `Subscription ${subscriptionRef(project.name, name)} deactivated` }
@@ -132,21 +108,16 @@ export class SubscriptionsService {
    */
   async modifyPushConfig(project: ProjectRecord, name: string, input: PushConfigInDto | undefined): Promise<void> {
     const subscription = await this.existing(project, name);
-    const worker = isEmptyPushConfig(input) ? null : await this.pushWorker();
-    const pushConfig = resolvePushConfig(input, subscription.pushConfig, newSecret, this.config.push);
-    if (pushConfig !== null && subscription.ackMode === 'individual') throw AmsError.invalid(PUSH_NEEDS_CUMULATIVE);
-    if (pushConfig !== null) await this.checkPushTarget(pushConfig);
+    const { pushConfig, worker } = await this.push.configure(input, subscription.pushConfig, subscription.ackMode);
     const active = pushConfig?.verified === true && worker !== null;
-    const workerUuid = worker?.uuid ?? (await this.store.userByName(this.config.push.workerUser))?.uuid;
+    const workerUuid = worker?.uuid ?? (await this.push.workerUuid());
     const others = subscription.authorizedUsers.filter((uuid) => uuid !== workerUuid);
     const authorizedUsers = active ? [...others, worker.uuid] : others;
     if ((await this.store.updateSubscription(project.uuid, name, { pushConfig, authorizedUsers, pushStatus: null })) === null) {
       throw AmsError.notFound('Subscription');
     }
-    if (active) await this.joinProject(worker, project);
-    if (pushConfig !== null || subscription.pushConfig !== null) {
-      this.notices.changed({ projectUuid: project.uuid, subscription: name });
-    }
+    if (active) await this.push.joinProject(worker, project);
+    if (pushConfig !== null || subscription.pushConfig !== null) this.push.changed(project.uuid, name);
   }
 
   /**
@@ -154,26 +125,17 @@ export class SubscriptionsService {
    * not verified yet (409); then `GET <scheme>://<host[:port]>/ams_verification_hash` must answer 200 with the hash.
    */
   async verifyPushEndpoint(project: ProjectRecord, name: string): Promise<void> {
-    const worker = await this.pushWorker();
+    const worker = await this.push.worker();
     const subscription = await this.existing(project, name);
     const config = subscription.pushConfig;
     if (config === null || config.type !== 'http_endpoint') throw AmsError.conflict('Subscription is not in http push mode');
     if (config.verified) throw AmsError.conflict('Push endpoint is already verified');
-    const failed = (reason: string) => new AmsError(401, 'UNAUTHORIZED', `Endpoint verification failed.${reason}`);
-    let answer;
-    try {
-      answer = await this.outbound.send({ method: 'GET', url: verificationUrl(config.pushEndpoint) });
-    } catch (err) {
-      throw failed(err instanceof OutboundError ? err.message : String(err));
-    }
-    if (answer.status !== 200) throw failed('Wrong response status code');
-    if (answer.body !== config.verificationHash) throw failed('Wrong verification hash');
-    const verified: PushConfigRecord = { ...config, verified: true };
+    const verified = await this.push.verify(config);
     const authorizedUsers = [...subscription.authorizedUsers.filter((uuid) => uuid !== worker.uuid), worker.uuid];
     const patch = { pushConfig: verified, authorizedUsers, pushStatus: null };
     if ((await this.store.updateSubscription(project.uuid, name, patch)) === null) throw AmsError.notFound('Subscription');
-    await this.joinProject(worker, project);
-    this.notices.changed({ projectUuid: project.uuid, subscription: name });
+    await this.push.joinProject(worker, project);
+    this.push.changed(project.uuid, name);
   }
 
   async showAcl(project: ProjectRecord, name: string): Promise<AclDto> {
@@ -231,38 +193,6 @@ export class SubscriptionsService {
   private async boundsOf(project: ProjectRecord, subscription: SubscriptionRecord): Promise<LogBounds> {
     const topic = await this.store.topic(project.uuid, subscription.topicName);
     return topic === null ? { min: 0, max: 0 } : this.log.bounds(topic.logId);
-  }
-
-  /** The push worker user that push needs (spec 4.6 order: push on -> 409, worker user present -> 500). */
-  private async pushWorker(): Promise<UserRecord> {
-    if (!this.config.push.enabled) throw AmsError.conflict(PUSH_DISABLED);
-    const worker = await this.store.userByName(this.config.push.workerUser);
-    if (worker === null || !worker.serviceRoles.includes('push_worker')) {
-      throw AmsError.internal('Push functionality is currently unavailable');
-    }
-    return worker;
-  }
-
-  /** Activation adds the push worker to the project, without roles (spec 4.6; roles `[]`, not the original's null). */
-  private async joinProject(worker: UserRecord, project: ProjectRecord): Promise<void> {
-    if (worker.projects.some((m) => m.projectUuid === project.uuid)) return;
-    await this.store.updateUser(worker.uuid, {
-      projects: [...worker.projects, { projectUuid: project.uuid, roles: [] }],
-      modifiedOn: this.clock.now(),
-    });
-  }
-
-  /**
-   * Outbound safety at config time (pubsub-extensions 9): a push URL whose host is, or resolves to, a loopback,
-   * link-local, private or reserved address is refused unless AMS_PUSH_ALLOW_PRIVATE. Delivery checks again on every
-   * connection, since names can resolve differently later.
-   */
-  private async checkPushTarget(config: PushConfigRecord): Promise<void> {
-    const host = new URL(pushTargetUrl(config)).hostname;
-    const refused = await checkHostAllowed(host, this.config.push.allowPrivate);
-    if (refused !== null) {
-      throw AmsError.invalid(`Push endpoint must not address a loopback, link-local, private or reserved network (${refused})`);
-    }
   }
 
   private async existing(project: ProjectRecord, name: string): Promise<SubscriptionRecord> {
