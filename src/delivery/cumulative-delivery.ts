@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { formatAckId, parseAckId } from '../common/ack-id.js';
 import { AmsError } from '../common/ams-error.js';
-import type { ProjectRecord, StoredMessage, SubscriptionRecord, TopicRecord } from '../storage/ports/records.js';
+import type { ProjectRecord, StoredMessage, SubscriptionRecord } from '../storage/ports/records.js';
 import { afterAcknowledge, afterPull, clampFloor } from './cumulative-ack.js';
-import { DeliveryContext, LOST } from './delivery-context.js';
+import { DeliveryContext, LOST, type PullOrder } from './delivery-context.js';
 import type { ReceivedMessageDto } from './dto/delivery.dto.js';
 import { pulledMessage } from './shared.js';
 
@@ -18,14 +18,7 @@ export class CumulativeDelivery {
   constructor(private readonly ctx: DeliveryContext) {}
 
   /** The window from the floor on: the same messages again until they are acknowledged (spec 4.2). */
-  pull(
-    project: ProjectRecord,
-    subscription: SubscriptionRecord,
-    topic: TopicRecord,
-    max: number,
-    wait: boolean,
-    gone: AbortSignal,
-  ): Promise<ReceivedMessageDto[]> {
+  pull({ project, subscription, topic, max, wait, gone }: PullOrder): Promise<ReceivedMessageDto[]> {
     const { store, log, config, clock } = this.ctx;
     let current = subscription;
     return this.ctx.withCasRetries('Backend Error', async (attempt) => {
@@ -35,7 +28,7 @@ export class CumulativeDelivery {
       const read = (): Promise<StoredMessage[]> => log.read(topic.logId, floor, max, config.pullMaxBytes);
       let messages = await read();
       if (wait && messages.length > 0 && messages.length < max) {
-        await this.ctx.longPoll(topic.logId, gone, async () => {
+        await this.ctx.longPoll(subscription, topic.logId, gone, async () => {
           messages = await read();
           return messages.length >= max;
         });

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AmsError } from '../common/ams-error.js';
 import { Clock } from '../common/time.js';
 import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
@@ -6,9 +6,21 @@ import { AmsMetrics } from '../metrics/ams-metrics.js';
 import { dataBytes, TrafficCounter } from '../metrics/traffic-counter.js';
 import { MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repository.js';
 import { METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-store.repository.js';
-import type { ProjectRecord, StoredMessage, SubscriptionRecord } from '../storage/ports/records.js';
+import type { ProjectRecord, StoredMessage, SubscriptionRecord, TopicRecord } from '../storage/ports/records.js';
 import { PublishSignal } from '../topics/publish-signal.js';
 import { backoff, CAS_RETRIES, LONG_POLL_RECHECK_MS } from './shared.js';
+
+/** One pull as DeliveryService hands it to an acknowledgement mode, after the checks of spec 4.2. */
+export interface PullOrder {
+  readonly project: ProjectRecord;
+  readonly subscription: SubscriptionRecord;
+  readonly topic: TopicRecord;
+  /** At most this many messages (AMS_PULL_MAX_BYTES bounds them too). */
+  readonly max: number;
+  /** `returnImmediately: "false"`: wait for more (long poll) until `gone` fires at the latest. */
+  readonly wait: boolean;
+  readonly gone: AbortSignal;
+}
 
 /** What an attempt of withCasRetries answers when its compare-and-set lost: it runs again after a back-off. */
 export const LOST: unique symbol = Symbol('compare-and-set lost');
@@ -20,6 +32,8 @@ export const LOST: unique symbol = Symbol('compare-and-set lost');
  */
 @Injectable()
 export class DeliveryContext {
+  private readonly logger = new Logger('Delivery');
+
   constructor(
     @Inject(METADATA_STORE) readonly store: MetadataStore,
     @Inject(MESSAGE_LOG) readonly log: MessageLog,
@@ -35,8 +49,9 @@ export class DeliveryContext {
    * every LONG_POLL_RECHECK_MS for other replicas' publishes) until `recheck` says there are enough, AMS_PULL_MAX_WAIT_S
    * passed, the client left, or the process shuts down. The caller has checked once before.
    */
-  async longPoll(logId: string, gone: AbortSignal, recheck: () => Promise<boolean>): Promise<void> {
+  async longPoll(subscription: SubscriptionRecord, logId: string, gone: AbortSignal, recheck: () => Promise<boolean>): Promise<void> {
     const until = this.clock.now().getTime() + this.config.pullMaxWaitSeconds * 1000;
+    this.logger.debug(`a pull of ${subscription.name} waits for more messages, ${this.config.pullMaxWaitSeconds} s at most`);
     for (;;) {
       const left = until - this.clock.now().getTime();
       if (gone.aborted || this.signal.shuttingDown || left <= 0) return;

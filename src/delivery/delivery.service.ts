@@ -37,7 +37,7 @@ export class DeliveryService {
     const max = Math.min(pullCount(body.maxMessages), this.ctx.config.pullMaxMessages);
     const wait = body.returnImmediately === 'false' || body.returnImmediately === false;
     const mode = subscription.ackMode === 'individual' ? this.individual : this.cumulative;
-    return { receivedMessages: await mode.pull(project, subscription, topic, max, wait, gone) };
+    return { receivedMessages: await mode.pull({ project, subscription, topic, max, wait, gone }) };
   }
 
   /** spec 4.3: cumulative, the highest ackId acknowledges everything before it; individual: exactly those named. */

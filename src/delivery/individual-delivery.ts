@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { formatLeaseAckId, parseLeaseAckId } from '../common/ack-id.js';
 import { AmsError } from '../common/ams-error.js';
 import type { LeaseState, ProjectRecord, StoredMessage, SubscriptionRecord, TopicRecord } from '../storage/ports/records.js';
-import { DeliveryContext, LOST } from './delivery-context.js';
+import { DeliveryContext, LOST, type PullOrder } from './delivery-context.js';
 import type { ReceivedMessageDto } from './dto/delivery.dto.js';
 import {
   type DeliveryRef,
@@ -30,17 +30,10 @@ export class IndividualDelivery {
   constructor(private readonly ctx: DeliveryContext) {}
 
   /** Leases up to `max` messages to the caller: expired leases first, then messages never delivered. */
-  async pull(
-    project: ProjectRecord,
-    subscription: SubscriptionRecord,
-    topic: TopicRecord,
-    max: number,
-    wait: boolean,
-    gone: AbortSignal,
-  ): Promise<ReceivedMessageDto[]> {
+  async pull({ project, subscription, topic, max, wait, gone }: PullOrder): Promise<ReceivedMessageDto[]> {
     // Nothing is leased while a pull waits for more.
     const enough = (): Promise<boolean> => this.enoughToPull(project, subscription, topic, max);
-    if (wait && !(await enough())) await this.ctx.longPoll(topic.logId, gone, enough);
+    if (wait && !(await enough())) await this.ctx.longPoll(subscription, topic.logId, gone, enough);
     const { store, log, clock } = this.ctx;
     return this.ctx.withCasRetries('Backend Error', async () => {
       const state = await this.state(project, subscription.name);

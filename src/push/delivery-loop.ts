@@ -161,17 +161,13 @@ export class DeliveryLoop {
     }
   }
 
-  private sleep(ms: number): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.wakeSleep = null;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeSleep = done;
-    });
+  /** Waits `ms` on the clock, cut short by wake() or stop(). */
+  private async sleep(ms: number): Promise<void> {
+    if (this.stopped) return;
+    const woken = new AbortController();
+    this.wakeSleep = () => woken.abort();
+    await this.deps.clock.sleep(ms, woken.signal);
+    this.wakeSleep = null;
   }
 }
 

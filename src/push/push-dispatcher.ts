@@ -40,13 +40,13 @@ export class PushDispatcher implements OnApplicationBootstrap, OnApplicationShut
   private closed = false;
   private unsubscribe: (() => void) | null = null;
   /** When a reconcile last reached the store (leases renewed), for the worker's health endpoint. */
-  private lastReconciled = Date.now();
+  private lastReconciled: number;
 
   constructor(
     @Inject(AMS_CONFIG) private readonly config: AmsConfig,
     @Inject(METADATA_STORE) store: MetadataStore,
     @Inject(JOB_LEASES) private readonly leases: JobLeaseStore,
-    @Inject(Clock) clock: Clock,
+    @Inject(Clock) private readonly clock: Clock,
     delivery: DeliveryService,
     outbound: PushHttpClient,
     metrics: PushMetrics,
@@ -54,6 +54,7 @@ export class PushDispatcher implements OnApplicationBootstrap, OnApplicationShut
     private readonly scheduler: SchedulerRegistry,
   ) {
     this.deps = { store, delivery, outbound, metrics, clock, logger: this.logger, origin: config.push.origin };
+    this.lastReconciled = clock.now().getTime();
   }
 
   onApplicationBootstrap(): void {
@@ -76,7 +77,7 @@ export class PushDispatcher implements OnApplicationBootstrap, OnApplicationShut
 
   /** Serving: not stopped, and the store renewed this worker's leases within one lease time. */
   healthy(): boolean {
-    return !this.closed && Date.now() - this.lastReconciled < this.config.push.leaseMs;
+    return !this.closed && this.clock.now().getTime() - this.lastReconciled < this.config.push.leaseMs;
   }
 
   /** Subscriptions this worker delivers right now (lease names). */
@@ -96,7 +97,7 @@ export class PushDispatcher implements OnApplicationBootstrap, OnApplicationShut
         this.again = false;
         try {
           await this.reconcileOnce();
-          this.lastReconciled = Date.now();
+          this.lastReconciled = this.clock.now().getTime();
         } catch (err) {
           this.logger.warn(`push reconcile failed, retrying on the next tick: ${(err as Error).message}`);
         }
@@ -107,7 +108,7 @@ export class PushDispatcher implements OnApplicationBootstrap, OnApplicationShut
 
   private async reconcileOnce(): Promise<void> {
     const { leaseMs, maxSubscriptions } = this.config.push;
-    const now = new Date();
+    const now = this.clock.now();
     await this.leases.acquire(PUSH_WORKER_LEASE_PREFIX + this.holder, this.holder, now, leaseMs);
     const active = new Map<string, SubscriptionRecord>();
     for (const s of await this.deps.store.listActivePushSubscriptions()) active.set(subscriptionLease(s.projectUuid, s.name), s);
