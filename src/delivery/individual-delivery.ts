@@ -12,7 +12,7 @@ import {
   afterAcknowledge,
   afterModifyDeadlines,
   afterPull,
-    fitToLog,
+  fitToLog,
   planPull,
 } from './individual-ack.js';
 import { pulledMessage } from './shared.js';
@@ -20,7 +20,7 @@ import { pulledMessage } from './shared.js';
 const invalidAckId = (): AmsError => AmsError.invalid('Invalid ack id');
 
 /**
- * Pull, acknowledge, lease deadlines and seek of `ackMode: "individual"` subscriptions (pubsub-extensions 1). The
+ * Pull, acknowledge and lease deadlines of `ackMode: "individual"` subscriptions (pubsub-extensions 1). The
  * rules are in individual-ack.ts; this reads the lease state, asks them, reads the messages and writes the outcome
  * back with one compare-and-set, retrying when another puller or acknowledger changed the subscription meanwhile.
  * DeliveryService has done the existence, permission and body checks before it calls in.
