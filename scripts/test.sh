@@ -15,6 +15,7 @@ cd "$(dirname "$0")/.."
 echo "== lint"; npx eslint .
 echo "== typecheck and build the tests"; npx tsc -p tsconfig.json
 echo "== build the service"; npx tsc -p tsconfig.build.json
+echo "== no import cycle between the folders of src"; node scripts/check-cycles.mjs
 echo "== OpenAPI document is current"; node scripts/openapi.mjs --check
 echo "== deployment files and OpenAPI lint"; bash scripts/deploy-checks.sh
 

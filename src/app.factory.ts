@@ -5,7 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
-import { sendError } from './common/ams-exception.filter.js';
+import { sendError } from './ams-exception.filter.js';
 import { parseJsonBody } from './common/json-body.js';
 import { completeOpenApi } from './common/openapi-document.js';
 import { RouteTable } from './common/route-table.js';

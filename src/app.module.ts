@@ -1,13 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AmsExceptionFilter } from './ams-exception.filter.js';
+import { AclModule } from './auth/acl.module.js';
 import { AuthModule } from './auth/auth.module.js';
-import { AmsExceptionFilter } from './common/ams-exception.filter.js';
 import { JsonBodyPipe } from './common/json-body.js';
 import { RouteTable } from './common/route-table.js';
 import type { Clock } from './common/time.js';
 import type { AmsConfig } from './config/config.js';
-import { CommonModule } from './common/common.module.js';
 import { ConfigModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
 import { HousekeepingModule } from './housekeeping/housekeeping.module.js';
@@ -47,7 +47,7 @@ export class AppModule {
         MetricsModule,
         HealthModule,
         HousekeepingModule,
-        CommonModule,
+        AclModule,
       ],
       providers: [
         { provide: RouteTable, useValue: routes },

@@ -21,12 +21,12 @@ export interface RequestContext {
 export const isServiceAdmin = (caller: Caller): boolean => caller.roles.has('service_admin');
 
 /**
- * The ACL filter of a topic or subscription list (spec 2.4): a plain publisher (topics) or consumer (subscriptions),
- * neither project nor service admin, sees only the resources whose ACL holds it. Undefined: the caller sees all.
+ * spec 2.4, list visibility: a plain publisher (listing topics) or consumer (listing subscriptions) sees only the
+ * resources whose ACL holds them; a project or service admin sees them all. The ACL filter a list asks the store for.
  */
-export function listAclUser(caller: Caller, plainRole: 'publisher' | 'consumer'): string | undefined {
-  const filtered = caller.roles.has(plainRole) && !caller.roles.has('project_admin') && !isServiceAdmin(caller);
-  return filtered ? (caller.user?.uuid ?? '') : undefined;
+export function aclListFilter(caller: Caller, aclRole: 'publisher' | 'consumer'): { aclUser?: string } {
+  const filtered = caller.roles.has(aclRole) && !caller.roles.has('project_admin') && !isServiceAdmin(caller);
+  return filtered ? { aclUser: caller.user?.uuid ?? '' } : {};
 }
 
 export function requestContext(ctx: ExecutionContext): RequestContext {

@@ -36,11 +36,29 @@ export function parseZuluMillis(text: string): number | null {
   return ms * 1000;
 }
 
-/** A clock the services read, so tests can move time without sleeping. */
+/** A clock the services read and wait on, so tests can move time without sleeping. */
 export abstract class Clock {
   abstract now(): Date;
   /** Microseconds since the epoch, strictly increasing within this process. */
   abstract nowMicros(): number;
+
+  /**
+   * Resolves after `ms` milliseconds, or at once when `abort` fires (already fired: at once). Waits whose length
+   * decides behaviour (a long poll's re-checks, a push delivery loop's retry spacing) take it from the clock, so a test
+   * clock can end them early.
+   */
+  sleep(ms: number, abort?: AbortSignal): Promise<void> {
+    if (abort?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        abort?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      abort?.addEventListener('abort', done, { once: true });
+    });
+  }
 }
 
 export class SystemClock extends Clock {

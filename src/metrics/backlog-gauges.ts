@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Gauge, Registry } from 'prom-client';
+import { clampToLog } from '../common/offsets.js';
 import { Clock } from '../common/time.js';
 import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
 import { MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repository.js';
@@ -8,7 +9,6 @@ import { PROJECTS, type ProjectStore } from '../storage/ports/project-store.repo
 import { SUBSCRIPTIONS, type SubscriptionStore } from '../storage/ports/subscription-store.repository.js';
 import { TOPICS, type TopicStore } from '../storage/ports/topic-store.repository.js';
 import type { LogBounds } from '../storage/ports/records.js';
-import { clampFloor } from '../subscriptions/cumulative-ack.js';
 import { largest } from './series-cap.js';
 
 /** One gauge value with its labels. */
@@ -123,7 +123,7 @@ export class BacklogGauges implements OnApplicationBootstrap {
         if (b === undefined) continue; // its topic is deleted: nothing to deliver (spec 4.5)
         snapshot.subscriptions.push({
           labels: { project: project.name, subscription: sub.name },
-          value: b.max - clampFloor(sub.cursor, b),
+          value: b.max - clampToLog(sub.cursor.ackFloor, b),
         });
       }
     }

@@ -2,23 +2,22 @@ import type { Logger } from '@nestjs/common';
 import type { Caller } from '../auth/caller.js';
 import { AmsError } from '../common/ams-error.js';
 import type { Clock } from '../common/time.js';
+import type { DeliveryService } from '../delivery/delivery.service.js';
 import type { ProjectStore } from '../storage/ports/project-store.repository.js';
 import type { PushConfigRecord } from '../storage/ports/records.js';
 import type { SubscriptionStore } from '../storage/ports/subscription-store.repository.js';
-import type { SubscriptionsService } from '../subscriptions/subscriptions.service.js';
 import { type PushedMessage, pushedSubscriptionName, pushRequest } from './push-body.js';
 import { OutboundError, type PushHttpClient } from './push-http-client.js';
 import type { PushMetrics, PushTarget } from './push-metrics.js';
 import { type AttemptOutcome, firstAttempt, nextAttempt, type RetryPolicy, type RetryState } from './retry-policy.js';
 
-/** The push worker as the subscriptions service sees it: allowed to pull push subscriptions (spec 2.4). */
+/** The push worker as delivery sees it: allowed to pull push subscriptions (spec 2.4). */
 const PUSH_WORKER: Caller = { user: null, roles: new Set(['push_worker']) };
-const NEVER = new AbortController().signal;
 
 export interface DeliveryDeps {
   readonly projectStore: ProjectStore;
   readonly subscriptionStore: SubscriptionStore;
-  readonly subscriptions: SubscriptionsService;
+  readonly delivery: DeliveryService;
   readonly outbound: PushHttpClient;
   readonly metrics: PushMetrics;
   readonly clock: Clock;
@@ -92,7 +91,7 @@ export class DeliveryLoop {
   }
 
   private async attempt(): Promise<{ outcome: Attempt; config: PushConfigRecord | null }> {
-    const { projectStore, subscriptionStore, subscriptions } = this.deps;
+    const { projectStore, subscriptionStore, delivery } = this.deps;
     const [subscription, project] = await Promise.all([
       subscriptionStore.subscription(this.projectUuid, this.subscription),
       projectStore.projectByUuid(this.projectUuid),
@@ -108,7 +107,7 @@ export class DeliveryLoop {
     const max = config.type === 'mattermost' ? 1 : Math.max(1, config.maxMessages);
     let messages: { ackId: string; message: PushedMessage }[];
     try {
-      const pulled = await subscriptions.pull(PUSH_WORKER, project, this.subscription, { maxMessages: String(max), returnImmediately: 'true' }, NEVER);
+      const pulled = await delivery.pull(PUSH_WORKER, project, this.subscription, { maxMessages: String(max), returnImmediately: 'true' });
       messages = pulled.receivedMessages;
     } catch (err) {
       // spec 4.6: delivery stops by itself when the project or the subscription is gone.
@@ -133,7 +132,7 @@ export class DeliveryLoop {
       return { outcome: await this.failed(`Could not send message, ${describe(err)}`, { project: project.name, subscription }), config };
     }
     try {
-      await subscriptions.acknowledge(project, this.subscription, [messages[messages.length - 1].ackId]);
+      await delivery.acknowledge(project, this.subscription, [messages[messages.length - 1].ackId]);
     } catch (err) {
       return { outcome: await this.failed(`Could not acknowledge message, ${describe(err)}`, { project: project.name, subscription }), config };
     }
@@ -164,17 +163,13 @@ export class DeliveryLoop {
     }
   }
 
-  private sleep(ms: number): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.wakeSleep = null;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeSleep = done;
-    });
+  /** Waits `ms` on the clock, cut short by wake() or stop(). */
+  private async sleep(ms: number): Promise<void> {
+    if (this.stopped) return;
+    const woken = new AbortController();
+    this.wakeSleep = () => woken.abort();
+    await this.deps.clock.sleep(ms, woken.signal);
+    this.wakeSleep = null;
   }
 }
 

@@ -4,11 +4,11 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Clock } from '../common/time.js';
 import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
+import { DeliveryService } from '../delivery/delivery.service.js';
 import { JOB_LEASES, type JobLeaseStore } from '../storage/ports/job-lease-store.repository.js';
 import { PROJECTS, type ProjectStore } from '../storage/ports/project-store.repository.js';
 import { SUBSCRIPTIONS, type SubscriptionStore } from '../storage/ports/subscription-store.repository.js';
 import type { SubscriptionRecord } from '../storage/ports/records.js';
-import { SubscriptionsService } from '../subscriptions/subscriptions.service.js';
 import { DeliveryLoop, type DeliveryDeps } from './delivery-loop.js';
 import { PushHttpClient } from './push-http-client.js';
 import { PushMetrics } from './push-metrics.js';
@@ -41,21 +41,22 @@ export class PushDispatcher implements OnApplicationBootstrap, OnApplicationShut
   private closed = false;
   private unsubscribe: (() => void) | null = null;
   /** When a reconcile last reached the store (leases renewed), for the worker's health endpoint. */
-  private lastReconciled = Date.now();
+  private lastReconciled: number;
 
   constructor(
     @Inject(AMS_CONFIG) private readonly config: AmsConfig,
     @Inject(PROJECTS) projectStore: ProjectStore,
     @Inject(SUBSCRIPTIONS) subscriptionStore: SubscriptionStore,
     @Inject(JOB_LEASES) private readonly leases: JobLeaseStore,
-    @Inject(Clock) clock: Clock,
-    subscriptions: SubscriptionsService,
+    @Inject(Clock) private readonly clock: Clock,
+    delivery: DeliveryService,
     outbound: PushHttpClient,
     metrics: PushMetrics,
     private readonly notices: PushNotices,
     private readonly scheduler: SchedulerRegistry,
   ) {
-    this.deps = { projectStore, subscriptionStore, subscriptions, outbound, metrics, clock, logger: this.logger, origin: config.push.origin };
+    this.deps = { projectStore, subscriptionStore, delivery, outbound, metrics, clock, logger: this.logger, origin: config.push.origin };
+    this.lastReconciled = clock.now().getTime();
   }
 
   onApplicationBootstrap(): void {
@@ -78,7 +79,7 @@ export class PushDispatcher implements OnApplicationBootstrap, OnApplicationShut
 
   /** Serving: not stopped, and the store renewed this worker's leases within one lease time. */
   healthy(): boolean {
-    return !this.closed && Date.now() - this.lastReconciled < this.config.push.leaseMs;
+    return !this.closed && this.clock.now().getTime() - this.lastReconciled < this.config.push.leaseMs;
   }
 
   /** Subscriptions this worker delivers right now (lease names). */
@@ -98,7 +99,7 @@ export class PushDispatcher implements OnApplicationBootstrap, OnApplicationShut
         this.again = false;
         try {
           await this.reconcileOnce();
-          this.lastReconciled = Date.now();
+          this.lastReconciled = this.clock.now().getTime();
         } catch (err) {
           this.logger.warn(`push reconcile failed, retrying on the next tick: ${(err as Error).message}`);
         }
@@ -109,7 +110,7 @@ export class PushDispatcher implements OnApplicationBootstrap, OnApplicationShut
 
   private async reconcileOnce(): Promise<void> {
     const { leaseMs, maxSubscriptions } = this.config.push;
-    const now = new Date();
+    const now = this.clock.now();
     await this.leases.acquire(PUSH_WORKER_LEASE_PREFIX + this.holder, this.holder, now, leaseMs);
     const active = new Map<string, SubscriptionRecord>();
     for (const s of await this.deps.subscriptionStore.listActivePushSubscriptions()) active.set(subscriptionLease(s.projectUuid, s.name), s);

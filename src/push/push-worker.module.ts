@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { CommonModule } from '../common/common.module.js';
+import { AclModule } from '../auth/acl.module.js';
 import type { AmsConfig } from '../config/config.js';
 import { ConfigModule } from '../config/config.module.js';
 import { PrometheusModule } from '../metrics/prometheus.module.js';
@@ -23,7 +23,7 @@ export class PushWorkerModule {
         ScheduleModule.forRoot(),
         PrometheusModule,
         StorageModule.forStore(config.store),
-        CommonModule,
+        AclModule,
         PushCoreModule,
         PushModule,
       ],

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { SubscriptionsModule } from '../subscriptions/subscriptions.module.js';
+import { DeliveryModule } from '../delivery/delivery.module.js';
 import { PushDispatcher } from './push-dispatcher.js';
 
 /** Push delivery: the dispatcher and its delivery loops (PushCoreModule provides client, notices and counters). */
-@Module({ imports: [SubscriptionsModule], providers: [PushDispatcher], exports: [PushDispatcher] })
+@Module({ imports: [DeliveryModule], providers: [PushDispatcher], exports: [PushDispatcher] })
 export class PushModule {}

@@ -7,16 +7,14 @@ import { AclDto, ModifySubscriptionAclDto } from '../common/dto/acl.dto.js';
 import { pageQuery } from '../common/pagination.js';
 import { verb } from '../common/routes.js';
 import type { ProjectRecord } from '../storage/ports/records.js';
+import { DeliveryService } from '../delivery/delivery.service.js';
+import { AcknowledgeDto, ModifyAckDeadlineDto, PullDto, PullResultDto } from '../delivery/dto/delivery.dto.js';
 import {
-  AcknowledgeDto,
   CreateSubscriptionDto,
-  ModifyAckDeadlineDto,
   ModifyOffsetDto,
   ModifyPushConfigDto,
   OffsetDto,
   OffsetsDto,
-  PullDto,
-  PullResultDto,
   SubscriptionDto,
   SubscriptionPageDto,
 } from './dto/subscription.dto.js';
@@ -34,7 +32,10 @@ function clientGone(reply: FastifyReply): AbortSignal {
 @ApiTags('subscriptions')
 @Controller('v1/projects/:project/subscriptions')
 export class SubscriptionsController {
-  constructor(private readonly subscriptions: SubscriptionsService) {}
+  constructor(
+    private readonly subscriptions: SubscriptionsService,
+    private readonly delivery: DeliveryService,
+  ) {}
 
   @Get()
   @Action('subscriptions:list')
@@ -95,7 +96,7 @@ export class SubscriptionsController {
     @Body() raw: unknown, // decoded by the service, after the existence and ACL checks (spec 4.2 order)
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<PullResultDto> {
-    return this.subscriptions.pull(caller, project, name, raw, clientGone(reply));
+    return this.delivery.pull(caller, project, name, raw, clientGone(reply));
   }
 
   @Post(verb('subscription', 'acknowledge'))
@@ -110,7 +111,7 @@ export class SubscriptionsController {
     @Param('subscription') name: string,
     @Body() body: AcknowledgeDto,
   ): Promise<Record<string, never>> {
-    return this.subscriptions.acknowledge(project, name, body.ackIds);
+    return this.delivery.acknowledge(project, name, body.ackIds);
   }
 
   @Post(verb('subscription', 'modifyAckDeadline'))
@@ -126,7 +127,7 @@ export class SubscriptionsController {
     @Param('subscription') name: string,
     @Body() body: ModifyAckDeadlineDto,
   ): Promise<void> {
-    return this.subscriptions.modifyAckDeadline(project, name, body.ackDeadlineSeconds, body.ackIds);
+    return this.delivery.modifyAckDeadline(project, name, body.ackDeadlineSeconds, body.ackIds);
   }
 
   @Post(verb('subscription', 'modifyPushConfig'))

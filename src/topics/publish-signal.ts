@@ -1,7 +1,9 @@
 import { EventEmitter } from 'node:events';
-import { type BeforeApplicationShutdown, Injectable } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../common/time.js';
 
 const SHUTDOWN = Symbol('shutdown');
+const WAITING = Symbol('waiting');
 
 /**
  * Wakes long-polling pulls in this process when their topic's log grows. Other replicas' publishes are found by
@@ -15,6 +17,8 @@ export class PublishSignal implements BeforeApplicationShutdown {
   private readonly emitter = new EventEmitter().setMaxListeners(0);
   private closing = false;
 
+  constructor(@Inject(Clock) private readonly clock: Clock) {}
+
   beforeApplicationShutdown(): void {
     this.closing = true;
     this.emitter.emit(SHUTDOWN);
@@ -24,22 +28,26 @@ export class PublishSignal implements BeforeApplicationShutdown {
     this.emitter.emit(logId);
   }
 
-  /** Resolves on the next publish to the log, after `ms`, or when `abort` fires, whichever comes first. */
+  /** Resolves on the next publish to the log, after `ms` of the clock, or when `abort` fires, whichever comes first. */
   next(logId: string, ms: number, abort: AbortSignal): Promise<void> {
     if (this.closing) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.emitter.off(logId, done);
-        this.emitter.off(SHUTDOWN, done);
-        abort.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.emitter.once(logId, done);
-      this.emitter.once(SHUTDOWN, done);
-      abort.addEventListener('abort', done, { once: true });
+    const over = new AbortController();
+    const done = (): void => over.abort();
+    this.emitter.once(logId, done);
+    this.emitter.once(SHUTDOWN, done);
+    abort.addEventListener('abort', done, { once: true });
+    this.emitter.emit(WAITING, logId);
+    return this.clock.sleep(ms, over.signal).finally(() => {
+      this.emitter.off(logId, done);
+      this.emitter.off(SHUTDOWN, done);
+      abort.removeEventListener('abort', done);
     });
+  }
+
+  /** Calls `listener` whenever a pull starts waiting on a log (tests wait on it instead of sleeping); returns the off switch. */
+  onWait(listener: (logId: string) => void): () => void {
+    this.emitter.on(WAITING, listener);
+    return () => this.emitter.off(WAITING, listener);
   }
 
   /** Whether the process is shutting down: waiting pulls stop waiting. */

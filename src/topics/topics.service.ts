@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { type Caller, listAclUser } from '../auth/caller.js';
-import { AclService } from '../common/acl.service.js';
+import { aclListFilter, type Caller } from '../auth/caller.js';
+import { AclService } from '../auth/acl.service.js';
 import { AmsError } from '../common/ams-error.js';
 import type { AclDto } from '../common/dto/acl.dto.js';
 import { decodeBody } from '../common/json-body.js';
@@ -48,7 +48,7 @@ export class TopicsService {
   ) {}
 
   async list(caller: Caller, project: ProjectRecord, page: PageQuery): Promise<TopicPageDto> {
-    const found = await this.topicStore.listTopics(project.uuid, { aclUser: listAclUser(caller, 'publisher') }, page);
+    const found = await this.topicStore.listTopics(project.uuid, aclListFilter(caller, 'publisher'), page);
     if (found === null) throw AmsError.invalid('Invalid page token');
     const refs = await this.schemas.referencesOf(project, found.items.map((t) => t.schemaUuid));
     return pageBody('topics', found, found.items.map((t) => view(project, t, refs)));

@@ -107,21 +107,23 @@ describe('replicas on kafka-mongo: two API processes and a push worker', () => {
     })();
 
     const deliveries = new Map<string, number>(); // message data -> times handed out
+    let acknowledged = 0;
+    const pullDeadline = Date.now() + 120_000;
+    // Until every message is acknowledged (bounded in time); an empty pull is tried again after 50 ms.
     const pullers = Array.from({ length: 3 }, async () => {
-      let idle = 0;
-      while (idle < 20) {
+      while (acknowledged < TOTAL) {
+        assert.ok(Date.now() < pullDeadline, `only ${acknowledged} of ${TOTAL} acknowledged in time`);
         const reply = await b.client.post(`${base}/subscriptions/pulled:pull`, { maxMessages: '25', returnImmediately: 'true' });
         assert.equal(reply.status, 200, reply.text);
         const received = reply.body.receivedMessages as Pulled[];
         if (received.length === 0) {
-          idle += published.length >= TOTAL ? 1 : 0;
           await sleep(50);
           continue;
         }
-        idle = 0;
         for (const r of received) deliveries.set(r.message.data, (deliveries.get(r.message.data) ?? 0) + 1);
         const ack = await b.client.post(`${base}/subscriptions/pulled:acknowledge`, { ackIds: received.map((r) => r.ackId) });
         assert.equal(ack.status, 200, ack.text);
+        acknowledged += received.length;
       }
     });
     await publishing;
@@ -155,19 +157,23 @@ describe('replicas on kafka-mongo: two API processes and a push worker', () => {
       }
     };
     const during = Promise.all([keepPublishing(a.client, 'a'), keepPublishing(b.client, 'b')]);
-    await sleep(150);
+    const fromA = (): number => answered.filter((d) => Buffer.from(d, 'base64').toString().startsWith('a-')).length;
+    const killDeadline = Date.now() + 30_000;
+    while (fromA() < 5 && Date.now() < killDeadline) await sleep(10); // A is publishing: kill it in the middle
+    assert.ok(fromA() >= 5, 'A answered publishes before it was killed');
     a.server.child.kill('SIGKILL');
     await during;
     await a.server.exited;
     assert.ok(answered.some((d) => Buffer.from(d, 'base64').toString().startsWith('b-')), 'B kept publishing');
 
     const after: string[] = [];
-    for (let idle = 0; idle < 10; ) {
+    const afterDeadline = Date.now() + 30_000;
+    // Until every publish answered 200 is delivered, or the deadline (then the assertion below names what is missing).
+    while (!answered.every((d) => after.includes(d)) && Date.now() < afterDeadline) {
       const reply = await b.client.post(`${base}/subscriptions/pulled:pull`, { maxMessages: '100', returnImmediately: 'true' });
       assert.equal(reply.status, 200, reply.text);
       const received = reply.body.receivedMessages as Pulled[];
       if (received.length === 0) {
-        idle += 1;
         await sleep(50);
         continue;
       }
@@ -236,7 +242,13 @@ describe('replicas on kafka-mongo: two API processes and a push worker', () => {
           .filter((r) => r.path === `/${name}`)
           .map((r) => (JSON.parse(r.body) as { message: { data: string } }).message.data);
       await sharing.until(() => names.every((n) => pushedTo(n).length >= TOTAL), 60_000, 'every message to every subscription');
-      await sleep(500); // a second delivery would show up now
+      // A message is pushed before the acknowledgement that moves the offset past it: once all four are at TOTAL,
+      // every push of these messages has been made (a second delivery would be in `pushedTo` by now).
+      const settled = Date.now() + 30_000;
+      const offsetOf = async (name: string): Promise<number> =>
+        (await api.get(`${base}/subscriptions/${name}:offsets`)).body.current as number;
+      while ((await Promise.all(names.map(offsetOf))).some((current) => current !== TOTAL) && Date.now() < settled) await sleep(50);
+      assert.deepEqual(await Promise.all(names.map(offsetOf)), names.map(() => TOTAL), 'every push acknowledged');
       for (const name of names) assert.deepEqual(pushedTo(name), data, `${name}: every message once, in order`);
     } finally {
       await sharing.close();

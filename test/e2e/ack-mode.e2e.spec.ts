@@ -379,8 +379,9 @@ describe('individual ack mode', () => {
   it('long-polls with returnImmediately false as cumulative mode does', async () => {
     const s = await setup();
     await publish(s, 1);
+    const waits = app.nextLongPoll();
     const waiting = app.admin.post(`${s.subPath}:pull`, { maxMessages: '2', returnImmediately: 'false' });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waits;
     await publish(s, 1, unique('x'));
     const reply = await waiting;
     assert.equal(reply.status, 200, reply.text);

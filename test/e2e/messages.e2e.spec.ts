@@ -349,10 +349,12 @@ describe('messages', () => {
     it('waits with returnImmediately "false" until maxMessages are collected', async () => {
       const s = await setup();
       await publish(s, 'first');
+      const waits = app.nextLongPoll();
       const waiting = app.admin.post(`${s.subPath}:pull`, { maxMessages: '3', returnImmediately: 'false' });
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      await waits;
+      const waitsAgain = app.nextLongPoll();
       await publish(s, 'second');
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await waitsAgain; // woken, read two of three, waiting again
       await publish(s, 'third', 'fourth');
       const reply = await waiting;
       assert.equal(reply.status, 200, reply.text);
@@ -384,6 +386,18 @@ describe('messages', () => {
       } finally {
         await short.close();
       }
+    });
+
+    it('stops waiting once the service clock passes AMS_PULL_MAX_WAIT_S (300 s here), without that time going by', { timeout: 60_000 }, async () => {
+      const s = await setup();
+      await publish(s, 'only');
+      const waits = app.nextLongPoll();
+      const waiting = app.admin.post(`${s.subPath}:pull`, { maxMessages: '3', returnImmediately: 'false' });
+      await waits;
+      clock.advance(301);
+      const reply = await waiting;
+      assert.equal(reply.status, 200, reply.text);
+      assert.deepEqual(ids(reply.body.receivedMessages), ['0']);
     });
 
     it('lets only the service admin pull a push subscription', async () => {

@@ -138,8 +138,13 @@ describe('separate push worker (process level)', () => {
 
     const firstArrival = [...new Set(received())];
     assert.deepEqual(firstArrival, published, 'every message arrived, in order of publication');
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const offsets = await app.admin.get(`${base}/subscriptions/${sub}:offsets`);
-    assert.equal(offsets.body.current, published.length, 'everything acknowledged');
+    // Everything arrived; the acknowledgement of the last batch follows its push: wait for it, for a bounded time.
+    const deadline = Date.now() + 20_000;
+    let current = -1;
+    while (current !== published.length && Date.now() < deadline) {
+      current = (await app.admin.get(`${base}/subscriptions/${sub}:offsets`)).body.current as number;
+      if (current !== published.length) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(current, published.length, 'everything acknowledged');
   });
 });

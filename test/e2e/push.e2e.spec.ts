@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { PushDispatcher } from '../../src/push/push-dispatcher.js';
 import { type RunningApp, startApp } from '../support/app.js';
 import { amsError } from '../support/client.js';
 import { newProject, type ProjectFixture } from '../support/fixtures.js';
@@ -55,6 +56,9 @@ describe('push delivery', () => {
   }
 
   const base = (project: ProjectFixture): string => `/v1/projects/${project.name}`;
+
+  /** The leases of the subscription `name` that the in-process dispatcher delivers right now. */
+  const servedNow = (name: string): string[] => app.get(PushDispatcher).served().filter((lease) => lease.endsWith(`/${name}`));
 
   /** A push subscription to `endpoint`, created before anything is published, not verified yet. */
   async function pushSub(project: ProjectFixture, pushConfig: Record<string, unknown>) {
@@ -152,7 +156,9 @@ describe('push delivery', () => {
       const r = await receiver();
       const { topic, name } = await pushSub(project, { type: 'http_endpoint', pushEndpoint: `${r.url}/push`, retryPolicy: { period: 10 } });
       await publish(project, topic, [{ data: b64('never pushed') }]);
-      await new Promise((resolve) => setTimeout(resolve, 600));
+      // A whole reconcile after the subscription exists: the dispatcher saw it and serves no delivery for it.
+      await app.get(PushDispatcher).reconcile();
+      assert.deepEqual(servedNow(name), []);
       assert.deepEqual(r.requests, []);
       const offsets = await app.admin.get(`${base(project)}/subscriptions/${name}:offsets`);
       assert.equal(offsets.body.current, 0);
@@ -176,8 +182,8 @@ describe('push delivery', () => {
       await verify(project, name, r, config.verificationHash);
       ids.push(...(await publish(project, topic, sent.slice(3))));
       await r.until(() => r.accepted().length >= 6);
+      // Each push comes before the acknowledgement that moves the offset, so at 6 every push of the six was made.
       await eventually(async () => (await app.admin.get(`${base(project)}/subscriptions/${name}:offsets`)).body.current === 6);
-      await new Promise((resolve) => setTimeout(resolve, 200));
 
       const pushes = r.pushes();
       assert.equal(pushes.length, 6, 'each message once');
@@ -327,10 +333,11 @@ describe('push delivery', () => {
       assert.equal(back.status, 200, back.text);
       const acl = await app.admin.get(`${base(project)}/subscriptions/${name}:acl`);
       assert.deepEqual(acl.body, { authorized_users: [] }, 'the push worker left the ACL');
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // A whole reconcile after the switch: the subscription's delivery loop has stopped, nothing can push it now.
+      await app.get(PushDispatcher).reconcile();
+      assert.deepEqual(servedNow(name), []);
       const before = r.requests.length;
       await publish(project, topic, [{ data: b64('pulled') }]);
-      await new Promise((resolve) => setTimeout(resolve, 400));
       assert.equal(r.requests.length, before, 'nothing pushed after the switch');
       const pulled = await app.admin.post(`${base(project)}/subscriptions/${name}:pull`, { maxMessages: '10' });
       assert.deepEqual(pulled.body.receivedMessages.map((m: any) => m.message.data), [b64('pulled')]);

@@ -45,6 +45,15 @@ async function pushLeases(dataDir: string): Promise<JobLease[]> {
 
 const ADMIN_TOKEN = 'shutdown-admin-token-0123456789';
 
+/** Polls `check` every 20 ms until it holds; fails after 15 s. */
+async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 describe('graceful shutdown on SIGTERM (process level)', () => {
   const servers: ChildServer[] = [];
   const dirs: string[] = [];
@@ -64,7 +73,7 @@ describe('graceful shutdown on SIGTERM (process level)', () => {
       AMS_HOST: '127.0.0.1',
       AMS_DATA_DIR: dir,
       AMS_ADMIN_TOKEN: ADMIN_TOKEN,
-      AMS_LOG_LEVEL: 'warn',
+      AMS_LOG_LEVEL: 'debug', // the long poll says when it waits
       AMS_PUSH_ALLOW_HTTP: 'true',
       AMS_PUSH_ALLOW_PRIVATE: 'true',
       AMS_PUSH_LEASE_S: '60',
@@ -103,7 +112,7 @@ describe('graceful shutdown on SIGTERM (process level)', () => {
 
     // Four messages are there and ten are asked for: without a shutdown this pull would wait up to 300 s.
     const pulling = admin.post(`${base}/subscriptions/s:pull`, { maxMessages: '10', returnImmediately: 'false' });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await until(() => server.stdout().includes('a pull of s waits for more messages'), 'the pull to wait');
     const stoppedAt = Date.now();
     server.child.kill('SIGTERM');
 

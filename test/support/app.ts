@@ -5,6 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory.js';
 import type { Clock } from '../../src/common/time.js';
 import { type AmsConfig, loadConfig } from '../../src/config/config.js';
+import { PublishSignal } from '../../src/topics/publish-signal.js';
 import { backendEnv, dropBackendData } from './backends.js';
 import { Client } from './client.js';
 
@@ -16,6 +17,13 @@ export interface RunningApp {
   /** A client holding the bootstrap service_admin token. */
   readonly admin: Client;
   client(token?: string): Client;
+  /** One of the app's providers (the push dispatcher, say), for tests that wait on what it does. */
+  get<T>(type: abstract new (...args: never[]) => T): T;
+  /**
+   * Resolves when a pull of this app next starts waiting for publishes (a long poll, or its next round after a
+   * wake-up), so a test publishes into the wait instead of sleeping first. Call it before what makes the pull wait.
+   */
+  nextLongPoll(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -46,6 +54,14 @@ export async function startApp(
     config,
     admin: new Client(url, ADMIN_TOKEN),
     client: (token?: string) => new Client(url, token),
+    get: (type) => app.get(type, { strict: false }),
+    nextLongPoll: () =>
+      new Promise<void>((resolve) => {
+        const off = app.get(PublishSignal, { strict: false }).onWait(() => {
+          off();
+          resolve();
+        });
+      }),
     async close() {
       await app.close();
       if (options.dataDir === undefined) {

@@ -10,8 +10,8 @@ import {
   UnauthorizedException,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
+import { toAmsError } from '../../src/ams-exception.filter.js';
 import { AmsError } from '../../src/common/ams-error.js';
-import { toAmsError } from '../../src/common/ams-exception.filter.js';
 
 /** A Fastify error as its content-type parser or body reader raises it. */
 function fastifyError(statusCode: number, code: string): Error {

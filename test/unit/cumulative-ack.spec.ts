@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AmsError } from '../../src/common/ams-error.js';
 import type { CursorState } from '../../src/storage/ports/records.js';
-import { afterAcknowledge, afterPull, afterSeek, clampFloor } from '../../src/subscriptions/cumulative-ack.js';
+import { afterAcknowledge, afterPull, afterSeek, clampFloor } from '../../src/delivery/cumulative-ack.js';
 
 const at = (iso: string): Date => new Date(iso);
 const PULLED = at('2024-03-01T10:00:00.900Z');

@@ -13,8 +13,8 @@ import {
   afterSeekIndividual,
   fitToLog,
   planPull,
-} from '../../src/subscriptions/individual-ack.js';
-import { consecutiveRuns } from '../../src/subscriptions/individual-delivery.js';
+} from '../../src/delivery/individual-ack.js';
+import { consecutiveRuns } from '../../src/delivery/individual-delivery.js';
 
 const NOW = new Date('2024-03-01T10:00:00.000Z');
 const later = (seconds: number): Date => new Date(NOW.getTime() + seconds * 1000);

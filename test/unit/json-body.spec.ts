@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AmsError } from '../../src/common/ams-error.js';
 import { decodeBody, InvalidJson, parseJsonBody } from '../../src/common/json-body.js';
-import { AcknowledgeDto, CreateSubscriptionDto, PullDto, PushConfigInDto } from '../../src/subscriptions/dto/subscription.dto.js';
+import { AcknowledgeDto, PullDto } from '../../src/delivery/dto/delivery.dto.js';
+import { PushConfigInDto } from '../../src/push/dto/push-config.dto.js';
+import { CreateSubscriptionDto } from '../../src/subscriptions/dto/subscription.dto.js';
 import { CreateTopicDto, MessageInDto, PublishDto } from '../../src/topics/dto/topic.dto.js';
 
 const raw = (text: string): unknown => parseJsonBody(text);

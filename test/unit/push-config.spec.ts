@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AmsError } from '../../src/common/ams-error.js';
 import type { PushConfigRecord } from '../../src/storage/ports/records.js';
-import type { PushConfigInDto } from '../../src/subscriptions/dto/subscription.dto.js';
-import { isEmptyPushConfig, pushConfigView, resolvePushConfig } from '../../src/subscriptions/push-config.js';
+import type { PushConfigInDto } from '../../src/push/dto/push-config.dto.js';
+import { isEmptyPushConfig, pushConfigView, resolvePushConfig } from '../../src/push/push-config.js';
 
 /** A secret generator whose outputs are recognisable and never repeat. */
 function secrets(): { next: () => string; issued: string[] } {

@@ -101,4 +101,19 @@ describe('SystemClock', () => {
       last = next;
     }
   });
+
+  it('sleeps until the time is up or the wait is aborted, whichever comes first', async () => {
+    const clock = new SystemClock();
+    const aborted = new AbortController();
+    aborted.abort();
+    let ended = false;
+    await clock.sleep(3_600_000, aborted.signal).then(() => (ended = true));
+    assert.ok(ended, 'an aborted signal ends the sleep at once');
+
+    const later = new AbortController();
+    const sleeping = clock.sleep(3_600_000, later.signal).then(() => 'aborted');
+    later.abort();
+    assert.equal(await sleeping, 'aborted');
+    assert.equal(await clock.sleep(5).then(() => 'slept'), 'slept', 'without a signal it ends when the time is up');
+  });
 });

@@ -1,3 +1,4 @@
+import { clampToLog } from '../common/offsets.js';
 import type { NewLeaseState } from '../storage/ports/subscription-store.repository.js';
 import type { LeaseRecord, LeaseState, LogBounds } from '../storage/ports/records.js';
 
@@ -63,7 +64,7 @@ export function advanceFloor(state: NewLeaseState): NewLeaseState {
  * one past a re-created topic's end is lowered, and leases or acknowledgements outside [floor, readOffset) dropped.
  */
 export function fitToLog(state: LeaseState, bounds: LogBounds): NewLeaseState {
-  const floor = Math.min(Math.max(state.cursor.ackFloor, bounds.min), bounds.max);
+  const floor = clampToLog(state.cursor.ackFloor, bounds);
   const readOffset = Math.min(Math.max(state.cursor.readOffset, floor), bounds.max);
   const inside = (offset: number): boolean => offset >= floor && offset < readOffset;
   return advanceFloor({

@@ -1,6 +1,6 @@
 import { AmsError } from '../common/ams-error.js';
 import type { PushConfigRecord, PushType } from '../storage/ports/records.js';
-import type { PushConfigInDto, PushConfigOutDto } from './dto/subscription.dto.js';
+import type { PushConfigInDto, PushConfigOutDto } from './dto/push-config.dto.js';
 
 const DEFAULT_RETRY_PERIOD_MS = 3000;
 

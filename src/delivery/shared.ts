@@ -1,10 +1,10 @@
 import { formatPublishTime } from '../common/time.js';
 import type { StoredMessage } from '../storage/ports/records.js';
-import type { MessageOutDto } from './dto/subscription.dto.js';
+import type { MessageOutDto } from './dto/delivery.dto.js';
 
 /**
- * What both acknowledgement modes (cumulative-ack.ts, individual-ack.ts) do alike when they deliver: retrying a lost
- * compare-and-set, re-reading the log while a pull waits, and the pulled message as clients see it.
+ * What both acknowledgement modes (cumulative-delivery.ts, individual-delivery.ts) share beyond DeliveryContext: the
+ * compare-and-set retry limit and back-off, the long-poll re-check period, and the pulled message as clients see it.
  */
 
 /** Compare-and-set retries before a contended subscription gives up (each retry re-reads). */

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AmsError } from '../common/ams-error.js';
+import type { AclDto } from '../common/dto/acl.dto.js';
 import { USERS, type UserStore } from '../storage/ports/user-store.repository.js';
 import type { ProjectRecord } from '../storage/ports/records.js';
-import { AmsError } from './ams-error.js';
-import type { AclDto } from './dto/acl.dto.js';
 
 /** `authorized_users` of topics and subscriptions: stored as user uuids, shown as names (spec 2.4). */
 @Injectable()

@@ -1,4 +1,5 @@
 import { AmsError } from '../common/ams-error.js';
+import { clampToLog } from '../common/offsets.js';
 import type { NewCursor } from '../storage/ports/subscription-store.repository.js';
 import type { CursorState, LogBounds } from '../storage/ports/records.js';
 
@@ -10,7 +11,7 @@ import type { CursorState, LogBounds } from '../storage/ports/records.js';
 
 /** A floor below the oldest retained message is raised to it; one past a re-created topic's end is lowered. */
 export function clampFloor(cursor: CursorState, bounds: LogBounds): number {
-  return Math.min(Math.max(cursor.ackFloor, bounds.min), bounds.max);
+  return clampToLog(cursor.ackFloor, bounds);
 }
 
 /** The cursor after a pull that returned `returned` messages from the floor, even none (spec 4.2). */

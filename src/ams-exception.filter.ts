@@ -1,8 +1,8 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { StoreUnavailableError } from '../storage/ports/store-errors.js';
-import { AmsError, type AmsStatus } from './ams-error.js';
-import { RouteTable } from './route-table.js';
+import { StoreUnavailableError } from './storage/ports/store-errors.js';
+import { AmsError, type AmsStatus } from './common/ams-error.js';
+import { RouteTable } from './common/route-table.js';
 
 /** Marks "the router found no route", so the filter can tell 404 from 405. */
 export const ROUTE_NOT_FOUND = 'ROUTE_NOT_FOUND';
