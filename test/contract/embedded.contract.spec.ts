@@ -24,6 +24,14 @@ async function openEmbedded<T>(adapter: (file: SqliteFile) => T): Promise<Harnes
   };
 }
 
-messageLogContract('embedded', () => openEmbedded((file) => new SqliteMessageLog(file, new SystemClock())));
+messageLogContract(
+  'embedded',
+  async () => {
+    const harness = await openEmbedded((file) => new SqliteMessageLog(file, new SystemClock()));
+    // Deletes drain in the background: they stop before the file closes, as at the service's shutdown.
+    return { port: harness.port, close: () => harness.port.beforeApplicationShutdown().then(() => harness.close()) };
+  },
+  'store',
+);
 metadataStoreContract('embedded', () => openEmbedded((file) => new SqliteMetadataStore(file)));
 jobLeaseStoreContract('embedded', () => openEmbedded((file) => new SqliteJobLeaseStore(file)));

@@ -46,6 +46,6 @@ async function openMongoWith<T>(adapter: (connection: mongoose.Connection) => Pr
   };
 }
 
-messageLogContract('kafka', openKafka);
+messageLogContract('kafka', openKafka, 'broker');
 metadataStoreContract('mongodb', openMongo);
 jobLeaseStoreContract('mongodb', () => openMongoWith(async (connection) => MongoJobLeaseStore.on(connection)));
