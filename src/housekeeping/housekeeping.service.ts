@@ -16,8 +16,11 @@ import { firstSeenOf, slotLeaseName, slotLeaseTtlMs, slotOf, SUSPECT_PREFIX, sus
 export const LEASED_JOBS = ['expired-leases', 'counter-compaction', 'orphans', 'message-retention'] as const;
 export type LeasedJob = (typeof LEASED_JOBS)[number];
 
-/** Messages one expiry call deletes at most; calls repeat, yielding in between, until a log has none left to expire. */
-const EXPIRY_CHUNK = 2000;
+/**
+ * Messages one expiry call may delete; a backend deletes fewer per call where its writes block (the embedded store's
+ * chunks). Calls repeat, yielding in between, until a log has none left to expire.
+ */
+const EXPIRY_CALL_LIMIT = 10_000;
 
 /** Shortest wait before an unreferenced log is deleted (see SUSPECT_PREFIX): longer than any topic create takes. */
 const ORPHAN_LOG_GRACE_MS = 20_000;
@@ -143,7 +146,7 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
     let deleted = 0;
     for (const logId of await this.log.listLogs()) {
       for (let expired = -1; expired !== 0 && !this.stopping; ) {
-        expired = await this.log.expireBefore(logId, before, EXPIRY_CHUNK);
+        expired = await this.log.expireBefore(logId, before, EXPIRY_CALL_LIMIT);
         deleted += expired;
         await nextTurn();
       }
