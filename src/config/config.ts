@@ -38,6 +38,11 @@ export interface AmsConfig {
   readonly metricsMaxSeries: number;
   /** Period of the house-keeping jobs and of the backlog gauge refresh, in seconds. */
   readonly housekeepingIntervalSeconds: number;
+  /**
+   * How long a message is kept after it was published, in seconds: house-keeping deletes older ones on the embedded
+   * store, and new Kafka topics get it as `retention.ms`.
+   */
+  readonly messageRetentionSeconds: number;
   /** Set when store is kafka-mongo. */
   readonly kafka: KafkaConfig | null;
   /** Set when store is kafka-mongo. */
@@ -87,7 +92,7 @@ export interface KafkaConfig {
   readonly replicationFactor: number;
   /** Prefix of every Kafka topic AMS creates; the rest of the name is the topic incarnation's log id. */
   readonly topicPrefix: string;
-  /** `retention.ms` of new Kafka topics. */
+  /** `retention.ms` of new Kafka topics: the message retention (AMS_MESSAGE_RETENTION_S) in milliseconds. */
   readonly retentionMs: number;
 }
 
@@ -166,7 +171,19 @@ function tls(env: Env): AmsConfig['tls'] {
   return cert === null || key === null ? null : { cert, key };
 }
 
-function kafkaConfig(env: Env): KafkaConfig {
+/**
+ * AMS_MESSAGE_RETENTION_S, or the older AMS_KAFKA_RETENTION_MS (milliseconds, rounded up to whole seconds) when only
+ * that one is set: it stays as a deprecated alias so that existing kafka-mongo deployments keep their retention.
+ */
+function messageRetentionSeconds(env: Env): number {
+  const max = 10 * 365 * 24 * 3600;
+  if (optionalText(env, 'AMS_MESSAGE_RETENTION_S') !== null || optionalText(env, 'AMS_KAFKA_RETENTION_MS') === null) {
+    return integer(env, 'AMS_MESSAGE_RETENTION_S', 7 * 24 * 3600, 1, max);
+  }
+  return Math.ceil(integer(env, 'AMS_KAFKA_RETENTION_MS', 0, 1000, max * 1000) / 1000);
+}
+
+function kafkaConfig(env: Env, retentionSeconds: number): KafkaConfig {
   const raw = optionalText(env, 'AMS_KAFKA_BROKERS');
   if (raw === null) throw new ConfigError('AMS_KAFKA_BROKERS', 'is required with AMS_STORE=kafka-mongo');
   const brokers = raw.split(',').map((b) => b.trim()).filter((b) => b !== '');
@@ -184,7 +201,7 @@ function kafkaConfig(env: Env): KafkaConfig {
     brokers,
     replicationFactor: integer(env, 'AMS_KAFKA_REPLICATION_FACTOR', 1, 1, 100),
     topicPrefix,
-    retentionMs: integer(env, 'AMS_KAFKA_RETENTION_MS', 7 * 24 * 3600 * 1000, 60_000, 10 * 365 * 24 * 3600 * 1000),
+    retentionMs: retentionSeconds * 1000,
   };
 }
 
@@ -273,6 +290,7 @@ export function loadConfig(env: Env): AmsConfig {
     throw new ConfigError('AMS_TOKEN_KEY', 'is required with AMS_STORE=kafka-mongo');
   }
   const port = integer(env, 'AMS_PORT', 8080, 0, 65535);
+  const retentionSeconds = messageRetentionSeconds(env);
   return Object.freeze({
     host: text(env, 'AMS_HOST', '0.0.0.0'),
     port,
@@ -294,7 +312,8 @@ export function loadConfig(env: Env): AmsConfig {
     metricsToken: secretToken(env, 'AMS_METRICS_TOKEN'),
     metricsMaxSeries: integer(env, 'AMS_METRICS_MAX_SERIES', 1000, 1, 1_000_000),
     housekeepingIntervalSeconds: integer(env, 'AMS_HOUSEKEEPING_INTERVAL_S', 60, 1, 86_400),
-    kafka: production ? kafkaConfig(env) : null,
+    messageRetentionSeconds: retentionSeconds,
+    kafka: production ? kafkaConfig(env, retentionSeconds) : null,
     mongo: production ? mongoConfig(env) : null,
     push: Object.freeze(pushConfig(env, store, port)),
   });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Counter, Registry } from 'prom-client';
@@ -14,16 +15,22 @@ import { TOPICS, type TopicStore } from '../storage/ports/topic-store.repository
 import { firstSeenOf, slotLeaseName, slotLeaseTtlMs, slotOf, SUSPECT_PREFIX, suspectHolder } from './slots.js';
 
 /** The jobs that run once per interval across all replicas, in this order. */
-export const LEASED_JOBS = ['expired-leases', 'counter-compaction', 'orphans'] as const;
+export const LEASED_JOBS = ['expired-leases', 'counter-compaction', 'orphans', 'message-retention'] as const;
 export type LeasedJob = (typeof LEASED_JOBS)[number];
+
+/**
+ * Messages one expiry call may delete; a backend deletes fewer per call where its writes block (the embedded store's
+ * chunks). Calls repeat, yielding in between, until a log has none left to expire.
+ */
+const EXPIRY_CALL_LIMIT = 10_000;
 
 /** Shortest wait before an unreferenced log is deleted (see SUSPECT_PREFIX): longer than any topic create takes. */
 const ORPHAN_LOG_GRACE_MS = 20_000;
 
 /**
  * House-keeping of the stores (docs/operations-metrics.md): expired job leases, compaction of the daily counters'
- * applied-batch ids, and orphans left by interrupted deletes and crashes. Every job runs once per interval
- * (AMS_HOUSEKEEPING_INTERVAL_S) across the replicas sharing a backend: a process checks several times per interval
+ * applied-batch ids, orphans left by interrupted deletes and crashes, and messages past their retention. Every job
+ * runs once per interval (AMS_HOUSEKEEPING_INTERVAL_S) across the replicas sharing a backend: a process checks several times per interval
  * whether the current slot of each job was handled, and runs it only if it takes the slot's lease (slots.ts). Runs are
  * counted in `ams_housekeeping_runs_total{job}`. The daily counter roll-up is not here: it runs in every process
  * (UsageCounter), since each one writes its own memory.
@@ -34,6 +41,7 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
   /** Who this process is in the leases it takes. */
   readonly holder = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   private readonly intervalMs: number;
+  private readonly retentionMicros: number;
   private readonly runs: Counter<'job'>;
   private readonly failures: Counter<'job'>;
   /** Per job, the last slot this process handled: ran it, or found it taken. */
@@ -53,6 +61,7 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
     registry: Registry,
   ) {
     this.intervalMs = config.housekeepingIntervalSeconds * 1000;
+    this.retentionMicros = config.messageRetentionSeconds * 1_000_000;
     this.runs = new Counter({
       name: 'ams_housekeeping_runs_total',
       help: 'House-keeping runs this process completed, by job (across replicas each job runs once per interval)',
@@ -127,7 +136,26 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
         return this.compactCounters(now);
       case 'orphans':
         return this.removeOrphans(now);
+      case 'message-retention':
+        return this.expireMessages(now);
     }
+  }
+
+  /**
+   * Deletes the messages published longer than the retention ago (AMS_MESSAGE_RETENTION_S), log by log in chunks,
+   * giving the event loop back between chunks so that requests are served while a large backlog expires.
+   */
+  private async expireMessages(now: Date): Promise<string> {
+    const before = now.getTime() * 1000 - this.retentionMicros;
+    let deleted = 0;
+    for (const logId of await this.log.listLogs()) {
+      for (let expired = -1; expired !== 0 && !this.stopping; ) {
+        expired = await this.log.expireBefore(logId, before, EXPIRY_CALL_LIMIT);
+        deleted += expired;
+        await nextTurn();
+      }
+    }
+    return `${deleted} message(s) older than ${new Date(before / 1000).toISOString()} deleted`;
   }
 
   private async removeExpiredLeases(now: Date): Promise<string> {

@@ -25,10 +25,10 @@ describe('SQLite schema migrations', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('a new file is at version 4 and has the registrations, schemas and acked_offsets tables', () => {
+  it('a new file is at version 5 and has the registrations, schemas, acked_offsets and dropped_logs tables', () => {
     const file = open();
-    assert.equal(version(file), '4');
-    for (const table of ['registrations', 'schemas', 'acked_offsets']) {
+    assert.equal(version(file), '5');
+    for (const table of ['registrations', 'schemas', 'acked_offsets', 'dropped_logs']) {
       assert.ok(file.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table), table);
     }
     file.close();
@@ -37,7 +37,7 @@ describe('SQLite schema migrations', () => {
   it('a version 1 file (no registrations or schemas table) is upgraded, and keeps its data', async () => {
     const first = open();
     first.db.exec(
-      "DROP TABLE registrations; DROP TABLE schemas; DROP TABLE acked_offsets; UPDATE meta SET value = '1' WHERE key = 'schema_version'",
+      "DROP TABLE registrations; DROP TABLE schemas; DROP TABLE acked_offsets; DROP TABLE dropped_logs; UPDATE meta SET value = '1' WHERE key = 'schema_version'",
     );
     const projectUuid = randomUUID();
     await new SqliteProjectStore(first).createProject({
@@ -51,8 +51,10 @@ describe('SQLite schema migrations', () => {
     first.close();
 
     const upgraded = open();
-    assert.equal(version(upgraded), '4');
-    assert.ok(upgraded.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'acked_offsets'").get());
+    assert.equal(version(upgraded), '5');
+    for (const table of ['acked_offsets', 'dropped_logs']) {
+      assert.ok(upgraded.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table), table);
+    }
     const store = new SqliteRegistrationStore(upgraded);
     assert.equal((await new SqliteProjectStore(upgraded).projectByName('kept'))?.uuid, projectUuid);
     const registration = {
@@ -79,7 +81,7 @@ describe('SQLite schema migrations', () => {
     const first = open();
     first.db.exec("UPDATE meta SET value = '99' WHERE key = 'schema_version'");
     first.close();
-    assert.throws(() => open(), /data directory holds schema version 99; this build knows 4/);
+    assert.throws(() => open(), /data directory holds schema version 99; this build knows 5/);
     const raw = new Database(join(dataDir, 'ams.sqlite'), { readonly: true });
     assert.equal((raw.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value, '99');
     raw.close();

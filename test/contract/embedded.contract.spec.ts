@@ -49,7 +49,15 @@ const openStores = (): Promise<Harness<Stores>> =>
     counters: new SqliteCounterStore(file),
   }));
 
-messageLogContract('embedded', () => openEmbedded((file) => new SqliteMessageLog(file, new SystemClock())));
+messageLogContract(
+  'embedded',
+  async () => {
+    const harness = await openEmbedded((file) => new SqliteMessageLog(file, new SystemClock()));
+    // Deletes drain in the background: they stop before the file closes, as at the service's shutdown.
+    return { port: harness.port, close: () => harness.port.beforeApplicationShutdown().then(() => harness.close()) };
+  },
+  'store',
+);
 for (const contract of [
   projectStoreContract,
   userStoreContract,

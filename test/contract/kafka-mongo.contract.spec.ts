@@ -68,7 +68,7 @@ async function openMongoWith<T>(adapter: (connection: mongoose.Connection) => Pr
   };
 }
 
-messageLogContract('kafka', openKafka);
+messageLogContract('kafka', openKafka, 'broker');
 for (const contract of [
   projectStoreContract,
   userStoreContract,

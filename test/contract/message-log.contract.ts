@@ -10,8 +10,17 @@ const newLogId = (): string => `contract-${randomUUID()}`;
 const batch = (prefix: string, count: number, attributes: Record<string, string> = {}): NewMessage[] =>
   Array.from({ length: count }, (_, i) => ({ data: `${prefix}-${i}`, attributes }));
 
+/**
+ * Who deletes expired messages: the store itself when house-keeping calls `expireBefore` (embedded), or the broker
+ * by the topic's `retention.ms`, so that `expireBefore` deletes nothing (Kafka).
+ */
+export type RetentionBy = 'store' | 'broker';
+
+/** A moment later than every publish time handed out so far, for backends whose clock may repeat a microsecond. */
+const nextMillisecond = (): Promise<void> => new Promise((done) => setTimeout(done, 2));
+
 /** The MessageLog port's promises (src/storage/ports/message-log.repository.ts), for any backend. */
-export function messageLogContract(backend: string, open: OpenHarness<MessageLog>): void {
+export function messageLogContract(backend: string, open: OpenHarness<MessageLog>, retentionBy: RetentionBy): void {
   describe(`MessageLog contract (${backend})`, () => {
     let log: MessageLog;
     let close: () => Promise<void>;
@@ -205,6 +214,77 @@ export function messageLogContract(backend: string, open: OpenHarness<MessageLog
       assert.deepEqual(await log.bounds(other), { min: 0, max: 2 }, 'other logs are untouched');
       await log.deleteLog(newLogId()); // deleting what is not there is no error
     });
+
+    it('a deleted log is gone at once while other logs of the same size are untouched', async () => {
+      const big = await filledLog(5000);
+      const other = await filledLog(3);
+      await log.deleteLog(big);
+      assert.deepEqual(await log.read(big, 0, 10, 1024 * 1024), []);
+      assert.deepEqual(await log.read(big, 4990, 10, 1024 * 1024), []);
+      assert.equal(await log.offsetAtTime(big, 0), null);
+      assert.deepEqual(
+        (await log.read(other, 0, 10, 1024 * 1024)).map((m) => m.data),
+        ['m-0', 'm-1', 'm-2'],
+      );
+    });
+
+    if (retentionBy === 'store') {
+      it('expireBefore deletes the oldest messages published before the time and raises min; offsets go on', async () => {
+        const id = newLogId();
+        await log.createLog(id);
+        await log.append(id, batch('old', 3));
+        await nextMillisecond();
+        const kept = await log.append(id, batch('new', 4));
+        assert.equal(await log.expireBefore(id, kept[0].publishTime, 100), 3);
+        assert.deepEqual(await log.bounds(id), { min: 3, max: 7 });
+        assert.deepEqual(
+          (await log.read(id, 0, 10, 1024 * 1024)).map((m) => [m.offset, m.data]),
+          [[3, 'new-0'], [4, 'new-1'], [5, 'new-2'], [6, 'new-3']],
+        );
+        assert.equal(await log.offsetAtTime(id, 0), 3, 'a time before the oldest message answers min');
+        assert.equal(await log.expireBefore(id, kept[0].publishTime, 100), 0, 'nothing older is left');
+        assert.deepEqual(
+          (await log.append(id, batch('later', 1))).map((a) => a.offset),
+          [7],
+          'offsets are never reused',
+        );
+      });
+
+      it('expireBefore deletes at most `limit` per call, and everything once all is older', async () => {
+        const id = await filledLog(10);
+        await nextMillisecond();
+        const after = Date.now() * 1000 + 1_000_000;
+        assert.equal(await log.expireBefore(id, after, 4), 4);
+        assert.deepEqual(await log.bounds(id), { min: 4, max: 10 });
+        assert.equal(await log.expireBefore(id, after, 100), 6);
+        assert.deepEqual(await log.bounds(id), { min: 10, max: 10 });
+        assert.deepEqual(await log.read(id, 0, 10, 1024 * 1024), []);
+        assert.equal(await log.offsetAtTime(id, 0), null);
+        assert.equal(await log.expireBefore(newLogId(), after, 100), 0, 'a missing log expires nothing');
+      });
+
+      it('a log re-created under the id of a deleted one starts empty', async () => {
+        const id = await filledLog(3000);
+        await log.deleteLog(id);
+        await log.createLog(id);
+        assert.deepEqual(await log.bounds(id), { min: 0, max: 0 });
+        assert.deepEqual(await log.read(id, 0, 10, 1024 * 1024), []);
+        assert.deepEqual(
+          (await log.append(id, batch('again', 2))).map((a) => a.offset),
+          [0, 1],
+        );
+        assert.deepEqual(
+          (await log.read(id, 0, 10, 1024 * 1024)).map((m) => m.data),
+          ['again-0', 'again-1'],
+        );
+      });
+    } else {
+      it('expireBefore leaves expiry to the broker: nothing changes', async () => {
+        const id = await filledLog(3);
+        assert.equal(await log.expireBefore(id, Date.now() * 1000 + 60_000_000, 100), 0);
+        assert.deepEqual(await log.bounds(id), { min: 0, max: 3 });
+      });
+    }
 
     it('appending to a log that was never created throws LogNotFoundError', async () => {
       const id = newLogId();

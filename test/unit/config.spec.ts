@@ -36,6 +36,7 @@ describe('loadConfig: defaults', () => {
       metricsToken: null,
       metricsMaxSeries: 1000,
       housekeepingIntervalSeconds: 60,
+      messageRetentionSeconds: 604_800,
     };
     assert.deepEqual(pick(config, expected), expected);
     assert.ok(Object.isFrozen(config));
@@ -115,6 +116,18 @@ describe('loadConfig: values', () => {
     assert.equal(loadConfig({ AMS_METRICS_TOKEN: 'scrape-token-123' }).metricsToken, 'scrape-token-123');
   });
 
+  it('message retention: AMS_MESSAGE_RETENTION_S, or the older AMS_KAFKA_RETENTION_MS when only that one is set', () => {
+    const kafka = { AMS_STORE: 'kafka-mongo', AMS_KAFKA_BROKERS: 'k:9092', AMS_MONGODB_URI: 'mongodb://m/ams', AMS_TOKEN_KEY: 'a'.repeat(64) };
+    assert.equal(loadConfig({ AMS_MESSAGE_RETENTION_S: '1' }).messageRetentionSeconds, 1);
+    assert.equal(loadConfig({ ...kafka, AMS_MESSAGE_RETENTION_S: '600' }).kafka?.retentionMs, 600_000);
+    assert.equal(loadConfig({ ...kafka }).kafka?.retentionMs, 604_800_000);
+    const alias = loadConfig({ ...kafka, AMS_KAFKA_RETENTION_MS: '90500' });
+    assert.equal(alias.messageRetentionSeconds, 91);
+    assert.equal(alias.kafka?.retentionMs, 91_000);
+    const both = loadConfig({ ...kafka, AMS_MESSAGE_RETENTION_S: '60', AMS_KAFKA_RETENTION_MS: '90500' });
+    assert.equal(both.messageRetentionSeconds, 60);
+  });
+
   for (const option of ['both', 'header', 'key']) {
     it(`AMS_AUTH_OPTION=${option}`, () => {
       assert.equal(loadConfig({ AMS_AUTH_OPTION: option }).authOption, option);
@@ -125,6 +138,8 @@ describe('loadConfig: values', () => {
 describe('loadConfig: each bad value throws a ConfigError naming the variable', () => {
   const bad: [string, string][] = [
     ['AMS_PORT', 'abc'],
+    ['AMS_MESSAGE_RETENTION_S', '0'],
+    ['AMS_MESSAGE_RETENTION_S', '1.5'],
     ['AMS_PORT', '-1'],
     ['AMS_PORT', '65536'],
     ['AMS_PORT', '80.5'],

@@ -195,6 +195,13 @@ CREATE TABLE IF NOT EXISTS acked_offsets (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    // 5: logs whose topic was deleted, while their messages are removed in chunks (SqliteMessageLog.deleteLog).
+    version: 5,
+    sql: `
+CREATE TABLE IF NOT EXISTS dropped_logs (log_id TEXT PRIMARY KEY) WITHOUT ROWID;
+`,
+  },
 ];
 
 /** The version this build writes: the newest migration's. */
@@ -211,7 +218,12 @@ export class SqliteFile {
     // survives a killed process; FULL adds an fsync per commit for power loss (docs/architecture.md).
     // Set before the first table exists (no effect afterwards): fewer, larger pages suit kilobyte messages.
     this.db.pragma('page_size = 16384');
+    // Also only before the first table: pages freed by retention and topic deletes go back to the file system in
+    // bounded steps (SqliteMessageLog.releaseFreePages). Older files keep auto_vacuum off and reuse freed pages instead.
+    this.db.pragma('auto_vacuum = INCREMENTAL');
     this.db.pragma('journal_mode = WAL');
+    // The WAL is cut back to this size after a checkpoint, so a burst of deletes does not leave a large file behind.
+    this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
     this.db.pragma(`synchronous = ${config.sqliteSynchronous}`);
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = OFF');

@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { Clock } from '../../common/time.js';
 import { type Appended, LogNotFoundError, type MessageLog } from '../ports/message-log.repository.js';
@@ -18,11 +19,25 @@ interface MessageRow {
   attributes: string | null;
 }
 
+/**
+ * Most messages one write transaction deletes (retention, dropped logs). better-sqlite3 is synchronous, so a chunk
+ * holds the event loop for its length: a few milliseconds for this many 1 KB messages on a 2-core machine.
+ */
+export const DELETE_CHUNK = 500;
+/** Free pages kept for reuse after deletes; beyond them, incremental vacuum gives pages back in steps of this size. */
+const KEPT_FREE_PAGES = 1024;
+const VACUUM_STEP_PAGES = 256;
+
 @Injectable()
-export class SqliteMessageLog implements MessageLog {
+export class SqliteMessageLog implements MessageLog, OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(SqliteMessageLog.name);
   private readonly db: Database.Database;
   private readonly statements;
   private readonly appendTx: (logId: string, messages: readonly NewMessage[]) => Appended[];
+  private readonly expireTx: (logId: string, epochMicros: number, limit: number) => number;
+  /** The drain of dropped logs in progress, if any; one at a time per process. */
+  private draining: Promise<void> | null = null;
+  private stopping = false;
 
   constructor(
     file: SqliteFile,
@@ -35,37 +50,116 @@ export class SqliteMessageLog implements MessageLog {
       ),
       deleteLog: this.db.prepare('DELETE FROM logs WHERE log_id = ?'),
       logIds: this.db.prepare('SELECT log_id FROM logs').pluck(),
-      deleteMessages: this.db.prepare('DELETE FROM messages WHERE log_id = ?'),
+      drop: this.db.prepare('INSERT OR IGNORE INTO dropped_logs (log_id) VALUES (?)'),
+      dropped: this.db.prepare('SELECT log_id FROM dropped_logs LIMIT 1').pluck(),
+      forgetDropped: this.db.prepare('DELETE FROM dropped_logs WHERE log_id = ?'),
+      deleteAllMessages: this.db.prepare('DELETE FROM messages WHERE log_id = ?'),
+      deleteSomeMessages: this.db.prepare(
+        'DELETE FROM messages WHERE rowid IN (SELECT rowid FROM messages WHERE log_id = ? LIMIT ?)',
+      ),
+      deleteRange: this.db.prepare('DELETE FROM messages WHERE log_id = ? AND offset >= ? AND offset < ?'),
+      raiseMin: this.db.prepare('UPDATE logs SET min_offset = ? WHERE log_id = ?'),
+      freePages: this.db.prepare('PRAGMA freelist_count').pluck(),
       log: this.db.prepare('SELECT min_offset, next_offset, last_publish_us FROM logs WHERE log_id = ?'),
       advance: this.db.prepare('UPDATE logs SET next_offset = ?, last_publish_us = ? WHERE log_id = ?'),
       insert: this.db.prepare(
         'INSERT INTO messages (log_id, offset, publish_us, data, attributes) VALUES (?, ?, ?, ?, ?)',
       ),
+      // Bounded by the log's row: messages of a dropped log that are still being drained are never read.
       read: this.db.prepare(
-        'SELECT offset, publish_us, data, attributes FROM messages WHERE log_id = ? AND offset >= ? ORDER BY offset LIMIT ?',
+        `SELECT offset, publish_us, data, attributes FROM messages
+         WHERE log_id = ? AND offset >= ? AND offset < (SELECT next_offset FROM logs WHERE log_id = ?)
+         ORDER BY offset LIMIT ?`,
       ),
       publishTimeAt: this.db.prepare('SELECT publish_us FROM messages WHERE log_id = ? AND offset = ?').pluck(),
     };
     this.appendTx = this.db.transaction((logId: string, messages: readonly NewMessage[]) => this.appendNow(logId, messages)).immediate;
+    this.expireTx = this.db.transaction((logId: string, epochMicros: number, limit: number) =>
+      this.expireNow(logId, epochMicros, limit),
+    ).immediate;
+  }
+
+  /** Drops of an earlier run (or of another process on the same file) that were not drained to the end. */
+  onApplicationBootstrap(): void {
+    this.drainDroppedLogs();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.draining;
   }
 
   async ping(): Promise<void> {
     this.statements.log.get('');
   }
 
+  /** A log id that was deleted and is still draining starts empty: what is left of the old log goes first. */
   async createLog(logId: string): Promise<void> {
-    this.statements.createLog.run(logId);
+    this.db.transaction(() => {
+      if (this.statements.forgetDropped.run(logId).changes > 0) this.statements.deleteAllMessages.run(logId);
+      this.statements.createLog.run(logId);
+    }).immediate();
   }
 
   async listLogs(): Promise<string[]> {
     return this.statements.logIds.all() as string[];
   }
 
+  /**
+   * The log's row goes at once (bounds, reads and appends see no log); its messages are deleted in chunks afterwards
+   * (drainDroppedLogs), so deleting a topic of millions of messages never holds the process for long. A re-created
+   * topic has a new log id and so never sees them.
+   */
   async deleteLog(logId: string): Promise<void> {
     this.db.transaction(() => {
-      this.statements.deleteMessages.run(logId);
       this.statements.deleteLog.run(logId);
+      this.statements.drop.run(logId);
     }).immediate();
+    this.drainDroppedLogs();
+  }
+
+  async expireBefore(logId: string, epochMicros: number, limit: number): Promise<number> {
+    const expired = this.expireTx(logId, epochMicros, Math.min(limit, DELETE_CHUNK));
+    if (expired > 0) await this.releaseFreePages();
+    return expired;
+  }
+
+  /** Starts draining the dropped logs in the background unless a drain runs already; it ends when none is left. */
+  private drainDroppedLogs(): void {
+    if (this.draining !== null || this.stopping) return;
+    this.draining = this.drain()
+      .catch((err: unknown) => this.logger.warn(`removing the messages of deleted topics stopped: ${String(err)}`))
+      .finally(() => (this.draining = null));
+  }
+
+  private async drain(): Promise<void> {
+    let drained = false;
+    for (;;) {
+      if (this.stopping) return;
+      const logId = this.statements.dropped.get() as string | undefined;
+      if (logId === undefined) break;
+      const deleted = this.db.transaction(() => {
+        const changes = this.statements.deleteSomeMessages.run(logId, DELETE_CHUNK).changes;
+        if (changes < DELETE_CHUNK) this.statements.forgetDropped.run(logId);
+        return changes;
+      }).immediate();
+      drained ||= deleted > 0;
+      await nextTurn(); // requests waiting on the event loop go first
+    }
+    if (drained) await this.releaseFreePages();
+  }
+
+  /**
+   * Gives free pages beyond KEPT_FREE_PAGES back to the file system in small steps (files created with auto_vacuum
+   * INCREMENTAL; on older files the pragma does nothing and SQLite reuses the free pages for new messages).
+   */
+  private async releaseFreePages(): Promise<void> {
+    while (!this.stopping && (this.statements.freePages.get() as number) > KEPT_FREE_PAGES) {
+      const before = this.statements.freePages.get() as number;
+      this.db.pragma(`incremental_vacuum(${Math.min(VACUUM_STEP_PAGES, before - KEPT_FREE_PAGES)})`);
+      if ((this.statements.freePages.get() as number) >= before) return; // auto_vacuum is off on this file
+      await nextTurn();
+    }
   }
 
   async append(logId: string, messages: readonly NewMessage[]): Promise<Appended[]> {
@@ -78,7 +172,7 @@ export class SqliteMessageLog implements MessageLog {
   async read(logId: string, from: number, max: number, maxBytes: number): Promise<StoredMessage[]> {
     const out: StoredMessage[] = [];
     let bytes = 0;
-    for (const row of this.statements.read.iterate(logId, from, max) as IterableIterator<MessageRow>) {
+    for (const row of this.statements.read.iterate(logId, from, logId, max) as IterableIterator<MessageRow>) {
       bytes += row.data.length + (row.attributes?.length ?? 0);
       if (out.length > 0 && bytes > maxBytes) break;
       out.push({
@@ -98,8 +192,15 @@ export class SqliteMessageLog implements MessageLog {
 
   async offsetAtTime(logId: string, epochMicros: number): Promise<number | null> {
     const { min, max } = await this.bounds(logId);
-    // Publish times never decrease along a log (see appendNow), so the first offset at or after the time is found
-    // by bisection over point reads.
+    const found = this.firstOffsetAtOrAfter(logId, min, max, epochMicros);
+    return found < max ? found : null;
+  }
+
+  /**
+   * The first offset in [min, max) published at or after the time, or max. Publish times never decrease along a log
+   * (see appendNow), so it is found by bisection over point reads.
+   */
+  private firstOffsetAtOrAfter(logId: string, min: number, max: number, epochMicros: number): number {
     let low = min;
     let high = max;
     while (low < high) {
@@ -108,7 +209,17 @@ export class SqliteMessageLog implements MessageLog {
       if (publishedAt >= epochMicros) high = mid;
       else low = mid + 1;
     }
-    return low < max ? low : null;
+    return low;
+  }
+
+  private expireNow(logId: string, epochMicros: number, limit: number): number {
+    const log = this.statements.log.get(logId) as LogRow | undefined;
+    if (log === undefined || limit <= 0) return 0;
+    const end = Math.min(log.min_offset + limit, this.firstOffsetAtOrAfter(logId, log.min_offset, log.next_offset, epochMicros));
+    if (end <= log.min_offset) return 0;
+    this.statements.deleteRange.run(logId, log.min_offset, end);
+    this.statements.raiseMin.run(end, logId);
+    return end - log.min_offset;
   }
 
   private appendNow(logId: string, messages: readonly NewMessage[]): Appended[] {

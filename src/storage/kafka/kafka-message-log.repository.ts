@@ -163,6 +163,11 @@ export class KafkaMessageLog implements MessageLog, OnModuleInit, OnApplicationS
     });
   }
 
+  /** The broker deletes expired segments itself (each topic's `retention.ms`); `bounds` reports its oldest offset. */
+  async expireBefore(): Promise<number> {
+    return 0;
+  }
+
   async deleteLog(logId: string): Promise<void> {
     await this.call(async () => {
       await this.admin.connect();

@@ -16,6 +16,10 @@ export interface MessageLog {
   /** Resolves when the backend answers; rejects (StoreUnavailableError) when it cannot be reached. */
   ping(): Promise<void>;
   createLog(logId: string): Promise<void>;
+  /**
+   * Removes a log: from the moment this resolves it has no bounds, reads give nothing and appends fail. The space
+   * may come back later, in steps that never block the process (the embedded store drains it in chunks).
+   */
   deleteLog(logId: string): Promise<void>;
   /** Resolves only once the messages are durable (decision 7). */
   append(logId: string, messages: readonly NewMessage[]): Promise<Appended[]>;
@@ -27,6 +31,12 @@ export interface MessageLog {
   offsetAtTime(logId: string, epochMicros: number): Promise<number | null>;
   /** The ids of every log this backend holds for this service (house-keeping finds the ones no topic refers to). */
   listLogs(): Promise<string[]>;
+  /**
+   * Message retention: deletes at most `limit` of the oldest messages published before `epochMicros` and raises the
+   * log's `min` past them; resolves to how many went (fewer than `limit` once none older is left). Offsets are never
+   * reused. A backend whose broker applies the retention itself (Kafka's `retention.ms`) deletes nothing here.
+   */
+  expireBefore(logId: string, epochMicros: number, limit: number): Promise<number>;
 }
 
 /** An append to a log that no longer exists (its topic was deleted meanwhile). */

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type RunningApp, startApp } from '../support/app.js';
+import { ShiftedClock } from '../support/clocks.js';
+import { newProject } from '../support/fixtures.js';
+
+/**
+ * Message retention as clients see it (spec 4.2, 4.3; AMS_MESSAGE_RETENTION_S): house-keeping deletes what is older
+ * than the retention, `:offsets` reports the new `min`, a subscription that fell behind starts there, ids go on.
+ * The embedded store deletes itself; on kafka-mongo the broker applies the topic's `retention.ms`
+ * (test/contract/kafka-mongo-retention.spec.ts), on its own schedule.
+ */
+const RETENTION_S = 3600;
+const embedded = process.env.AMS_STORE !== 'kafka-mongo';
+
+describe('message retention', { skip: embedded ? false : 'the broker applies retention.ms on kafka-mongo' }, () => {
+  const clock = new ShiftedClock();
+  let app: RunningApp;
+  before(async () => {
+    app = await startApp(
+      { AMS_MESSAGE_RETENTION_S: String(RETENTION_S), AMS_HOUSEKEEPING_INTERVAL_S: '1' },
+      { clock },
+    );
+  });
+  after(async () => {
+    await app.close();
+  });
+
+  /** The `:offsets` of a subscription once `min` has reached `min` (house-keeping runs within a second or so). */
+  async function offsetsOnceMinIs(path: string, min: number): Promise<unknown> {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const reply = await app.admin.get(`${path}:offsets`);
+      assert.equal(reply.status, 200, reply.text);
+      if (reply.body.min === min || Date.now() > deadline) return reply.body;
+      await sleep(50);
+    }
+  }
+
+  it('expired messages leave; min rises, a lagging subscription starts at min, ids are never reused', async () => {
+    const project = await newProject(app);
+    const topic = await project.topic();
+    const sub = await project.subscription(topic);
+    const topicPath = `/v1/projects/${project.name}/topics/${topic}`;
+    const subPath = `/v1/projects/${project.name}/subscriptions/${sub}`;
+    const publish = async (...data: string[]): Promise<string[]> => {
+      const reply = await app.admin.post(`${topicPath}:publish`, { messages: data.map((d) => ({ data: d })) });
+      assert.equal(reply.status, 200, reply.text);
+      return reply.body.messageIds as string[];
+    };
+
+    assert.deepEqual(await publish('b2xkMA==', 'b2xkMQ==', 'b2xkMg=='), ['0', '1', '2']);
+    clock.advance(RETENTION_S / 2);
+    assert.deepEqual(await publish('bmV3MA==', 'bmV3MQ=='), ['3', '4']);
+    clock.advance(RETENTION_S / 2 + 5); // the first three are now older than the retention, the last two are not
+
+    assert.deepEqual(await offsetsOnceMinIs(subPath, 3), { max: 5, min: 3, current: 3 });
+    const stamped = await app.admin.get(`${subPath}:timeToOffset?time=2000-01-01T00:00:00.000Z`);
+    assert.deepEqual(stamped.body, { offset: 3 }, 'a time before the oldest message answers min');
+
+    const pulled = await app.admin.post(`${subPath}:pull`, { maxMessages: '10' });
+    assert.equal(pulled.status, 200, pulled.text);
+    assert.deepEqual(
+      pulled.body.receivedMessages.map((m: { message: { messageId: string; data: string } }) => [m.message.messageId, m.message.data]),
+      [['3', 'bmV3MA=='], ['4', 'bmV3MQ==']],
+    );
+    const acked = await app.admin.post(`${subPath}:acknowledge`, { ackIds: [pulled.body.receivedMessages[1].ackId] });
+    assert.equal(acked.status, 200, acked.text);
+    assert.deepEqual(await publish('bGF0ZXI='), ['5'], 'ids go on after expiry');
+    assert.deepEqual((await app.admin.get(`${subPath}:offsets`)).body, { max: 6, min: 3, current: 5 });
+
+    clock.advance(RETENTION_S + 5); // now everything is older
+    assert.deepEqual(await offsetsOnceMinIs(subPath, 6), { max: 6, min: 6, current: 6 });
+    assert.deepEqual((await app.admin.post(`${subPath}:pull`, { maxMessages: '10' })).body, { receivedMessages: [] });
+    assert.deepEqual(await publish('YWdhaW4='), ['6']);
+  });
+
+  it('a subscription whose floor fell below min is moved to min by its next pull, and that is kept', async () => {
+    const project = await newProject(app);
+    const topic = await project.topic();
+    const sub = await project.subscription(topic);
+    const topicPath = `/v1/projects/${project.name}/topics/${topic}`;
+    const subPath = `/v1/projects/${project.name}/subscriptions/${sub}`;
+    await app.admin.post(`${topicPath}:publish`, { messages: [{ data: 'YQ==' }, { data: 'Yg==' }] });
+    clock.advance(RETENTION_S + 5);
+    const later = await app.admin.post(`${topicPath}:publish`, { messages: [{ data: 'Yw==' }] });
+    assert.deepEqual(later.body.messageIds, ['2']);
+    assert.deepEqual(await offsetsOnceMinIs(subPath, 2), { max: 3, min: 2, current: 2 });
+    const pulled = await app.admin.post(`${subPath}:pull`, { maxMessages: '1', returnImmediately: 'true' });
+    assert.deepEqual(
+      pulled.body.receivedMessages.map((m: { ackId: string }) => m.ackId),
+      [`projects/${project.name}/subscriptions/${sub}:2`],
+    );
+    await app.admin.post(`${subPath}:acknowledge`, { ackIds: [pulled.body.receivedMessages[0].ackId] });
+    assert.deepEqual((await app.admin.get(`${subPath}:offsets`)).body, { max: 3, min: 2, current: 3 });
+  });
+});
