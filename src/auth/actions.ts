@@ -44,6 +44,7 @@ export const ACTION_ROLES = {
   'topics:publish': [SA, PA, PUB],
   'topics:create': [SA, PA],
   'topics:delete': [SA, PA],
+  'topics:update': [SA, PA],
   'topics:acl': [SA, PA],
   'topics:modifyAcl': [SA, PA],
   'topics:attachSchema': [SA, PA],

@@ -41,7 +41,6 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
   /** Who this process is in the leases it takes. */
   readonly holder = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   private readonly intervalMs: number;
-  private readonly retentionMicros: number;
   private readonly runs: Counter<'job'>;
   private readonly failures: Counter<'job'>;
   /** Per job, the last slot this process handled: ran it, or found it taken. */
@@ -61,7 +60,6 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
     registry: Registry,
   ) {
     this.intervalMs = config.housekeepingIntervalSeconds * 1000;
-    this.retentionMicros = config.messageRetentionSeconds * 1_000_000;
     this.runs = new Counter({
       name: 'ams_housekeeping_runs_total',
       help: 'House-keeping runs this process completed, by job (across replicas each job runs once per interval)',
@@ -142,20 +140,21 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
   }
 
   /**
-   * Deletes the messages published longer than the retention ago (AMS_MESSAGE_RETENTION_S), log by log in chunks,
-   * giving the event loop back between chunks so that requests are served while a large backlog expires.
+   * Deletes the messages published longer than their log's retention ago (the topic's `messageRetentionDuration`, else
+   * AMS_MESSAGE_RETENTION_S), log by log in chunks, giving the event loop back between chunks so that requests are
+   * served while a large backlog expires.
    */
   private async expireMessages(now: Date): Promise<string> {
-    const before = now.getTime() * 1000 - this.retentionMicros;
+    const nowMicros = now.getTime() * 1000;
     let deleted = 0;
     for (const logId of await this.log.listLogs()) {
       for (let expired = -1; expired !== 0 && !this.stopping; ) {
-        expired = await this.log.expireBefore(logId, before, EXPIRY_CALL_LIMIT);
+        expired = await this.log.expire(logId, nowMicros, EXPIRY_CALL_LIMIT);
         deleted += expired;
         await nextTurn();
       }
     }
-    return `${deleted} message(s) older than ${new Date(before / 1000).toISOString()} deleted`;
+    return `${deleted} expired message(s) deleted`;
   }
 
   private async removeExpiredLeases(now: Date): Promise<string> {

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Delete, Get, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, HttpCode, Delete, Get, Param, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Action } from '../auth/action.decorator.js';
 import { type Caller, CallerParam, UrlProject } from '../auth/caller.js';
@@ -14,6 +14,7 @@ import {
   TopicDto,
   TopicPageDto,
   TopicSubscriptionsDto,
+  UpdateTopicDto,
 } from './dto/topic.dto.js';
 import { TopicsService } from './topics.service.js';
 
@@ -51,6 +52,14 @@ export class TopicsController {
   @ApiOkResponse({ type: TopicDto })
   show(@UrlProject() project: ProjectRecord, @Param('topic') name: string): Promise<TopicDto> {
     return this.topics.show(project, name);
+  }
+
+  @Patch(':topic')
+  @Action('topics:update')
+  @ApiOperation({ summary: 'Change a topic (extension, pubsub-extensions 10): its messageRetentionDuration' })
+  @ApiOkResponse({ type: TopicDto })
+  update(@UrlProject() project: ProjectRecord, @Param('topic') name: string, @Body() body: UpdateTopicDto): Promise<TopicDto> {
+    return this.topics.update(project, name, body);
   }
 
   @Delete(':topic')

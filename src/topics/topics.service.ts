@@ -4,6 +4,7 @@ import { aclListFilter, type Caller } from '../auth/caller.js';
 import { AclService } from '../auth/acl.service.js';
 import { AmsError } from '../common/ams-error.js';
 import type { AclDto } from '../common/dto/acl.dto.js';
+import { formatDuration, parseDurationSeconds } from '../common/durations.js';
 import { decodeBody } from '../common/json-body.js';
 import { subscriptionRef, topicRef } from '../common/names.js';
 import { type PageQuery, pageBody } from '../common/pagination.js';
@@ -25,6 +26,7 @@ import {
   type TopicDto,
   type TopicPageDto,
   type TopicSubscriptionsDto,
+  type UpdateTopicDto,
 } from './dto/topic.dto.js';
 import { PublishSignal } from './publish-signal.js';
 
@@ -55,6 +57,7 @@ export class TopicsService {
   }
 
   async create(project: ProjectRecord, name: string, body: CreateTopicDto): Promise<TopicDto> {
+    const retentionSeconds = body.messageRetentionDuration === undefined ? null : retentionOf(body.messageRetentionDuration);
     const schema = body.schema === undefined || body.schema === '' ? null : await this.schemas.byReference(project, body.schema);
     const topic: TopicRecord = {
       projectUuid: project.uuid,
@@ -63,9 +66,10 @@ export class TopicsService {
       schemaUuid: schema?.uuid ?? null,
       authorizedUsers: [],
       createdOn: this.clock.now(),
+      retentionSeconds,
     };
     if (await this.topicStore.topic(project.uuid, name)) throw AmsError.alreadyExists('Topic');
-    await this.log.createLog(topic.logId);
+    await this.log.createLog(topic.logId, retentionSeconds);
     if (!(await this.topicStore.createTopic(topic))) {
       await this.log.deleteLog(topic.logId);
       throw AmsError.alreadyExists('Topic');
@@ -75,6 +79,21 @@ export class TopicsService {
 
   async show(project: ProjectRecord, name: string): Promise<TopicDto> {
     return this.view(project, await this.existing(project, name));
+  }
+
+  /**
+   * `PATCH .../topics/T` (pubsub-extensions 10): today only `messageRetentionDuration` can change. The log's retention
+   * changes first: a failure there leaves the record, and so what GET shows, as it was.
+   */
+  async update(project: ProjectRecord, name: string, body: UpdateTopicDto): Promise<TopicDto> {
+    const fields = updatedFields(body);
+    const topic = await this.existing(project, name);
+    if (!fields.has('messageRetentionDuration')) return this.view(project, topic);
+    const retentionSeconds = body.messageRetentionDuration === undefined ? null : retentionOf(body.messageRetentionDuration);
+    await this.log.setRetention(topic.logId, retentionSeconds);
+    const updated = await this.topicStore.updateTopic(project.uuid, name, { retentionSeconds });
+    if (updated === null) throw AmsError.notFound('Topic');
+    return this.view(project, updated);
   }
 
   /** Spec 3.5: `{"schema": "projects/P/schemas/S"}` attaches; an empty body or no `schema` detaches. */
@@ -171,7 +190,33 @@ function view(project: ProjectRecord, topic: TopicRecord, refs: ReadonlyMap<stri
     name: topicRef(project.name, topic.name),
     ...(schema === undefined ? {} : { schema }),
     created_on: formatSeconds(topic.createdOn),
+    ...(topic.retentionSeconds === null ? {} : { messageRetentionDuration: formatDuration(topic.retentionSeconds) }),
   };
+}
+
+/** pubsub-extensions 7: a topic keeps messages between 10 minutes and 31 days. */
+const RETENTION_RANGE = { min: 600, max: 31 * 24 * 3600 };
+
+function retentionOf(value: string | number): number {
+  const seconds = parseDurationSeconds(value, RETENTION_RANGE.min, RETENTION_RANGE.max);
+  if (typeof seconds === 'number') return seconds;
+  throw AmsError.invalid(
+    `Invalid messageRetentionDuration: must be between ${RETENTION_RANGE.min}s and ${RETENTION_RANGE.max}s, as "600s" or whole seconds`,
+  );
+}
+
+/** The fields a PATCH changes: those its updateMask names (Pub/Sub's snake_case spelling too), else those it sends. */
+function updatedFields(body: UpdateTopicDto): Set<string> {
+  if (body.updateMask === undefined) {
+    return new Set(body.messageRetentionDuration === undefined ? [] : ['messageRetentionDuration']);
+  }
+  const fields = new Set<string>();
+  for (const path of body.updateMask.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    const field = path.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    if (field !== 'messageRetentionDuration') throw AmsError.invalid(`Invalid updateMask: ${path} cannot be updated`);
+    fields.add(field);
+  }
+  return fields;
 }
 
 function toNewMessages(body: PublishDto): NewMessage[] {

@@ -15,7 +15,7 @@ import { SqliteUserStore } from '../../src/storage/embedded/sqlite-user-store.re
 import { counterStoreContract } from './counter-store.contract.js';
 import type { Harness } from './harness.js';
 import { jobLeaseStoreContract } from './job-lease-store.contract.js';
-import { messageLogContract } from './message-log.contract.js';
+import { DEFAULT_RETENTION_S, messageLogContract } from './message-log.contract.js';
 import { projectStoreContract } from './project-store.contract.js';
 import { registrationStoreContract } from './registration-store.contract.js';
 import { schemaStoreContract } from './schema-store.contract.js';
@@ -52,7 +52,7 @@ const openStores = (): Promise<Harness<Stores>> =>
 messageLogContract(
   'embedded',
   async () => {
-    const harness = await openEmbedded((file) => new SqliteMessageLog(file, new SystemClock()));
+    const harness = await openEmbedded((file) => new SqliteMessageLog(file, new SystemClock(), { messageRetentionSeconds: DEFAULT_RETENTION_S }));
     // Deletes drain in the background: they stop before the file closes, as at the service's shutdown.
     return { port: harness.port, close: () => harness.port.beforeApplicationShutdown().then(() => harness.close()) };
   },

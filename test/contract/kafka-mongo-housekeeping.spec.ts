@@ -87,7 +87,7 @@ describe('house-keeping with two processes on kafka-mongo', () => {
     });
     const ghostProject = randomUUID();
     assert.equal(
-      await store.createTopic({ projectUuid: ghostProject, name: 'ghost', logId: ghostLog, schemaUuid: null, authorizedUsers: [], createdOn: new Date() }),
+      await store.createTopic({ projectUuid: ghostProject, name: 'ghost', logId: ghostLog, schemaUuid: null, authorizedUsers: [], createdOn: new Date(), retentionSeconds: null }),
       true,
     );
 

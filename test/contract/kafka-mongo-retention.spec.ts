@@ -36,6 +36,24 @@ describe('Kafka message log retention', () => {
     assert.equal(described.resources[0].configEntries[0].configValue, String(5400 * 1000));
   });
 
+  it('a log of a topic with its own retention gets that, and setRetention changes it and keeps the other settings', async () => {
+    const logId = randomUUID();
+    await log.createLog(logId, 900);
+    const configOf = async (): Promise<Record<string, string>> => {
+      const described = await admin.describeConfigs({
+        resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: log.topicOf(logId), configNames: ['retention.ms', 'max.message.bytes'] }],
+        includeSynonyms: false,
+      });
+      return Object.fromEntries(described.resources[0].configEntries.map((e) => [e.configName, e.configValue]));
+    };
+    const created = await configOf();
+    assert.equal(created['retention.ms'], '900000');
+    await log.setRetention(logId, 1200);
+    assert.deepEqual(await configOf(), { ...created, 'retention.ms': '1200000' });
+    await log.setRetention(logId, null);
+    assert.deepEqual(await configOf(), { ...created, 'retention.ms': String(5400 * 1000) });
+  });
+
   it('the oldest offset is the broker\'s: min follows records the broker dropped, reads start there', async () => {
     const logId = randomUUID();
     await log.createLog(logId);

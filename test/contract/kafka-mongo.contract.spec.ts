@@ -14,7 +14,7 @@ import { MongoUserStore } from '../../src/storage/mongo/mongo-user-store.reposit
 import { dropBackendData, kafkaMongoEnv, uniqueDatabase } from '../support/backends.js';
 import type { Harness } from './harness.js';
 import { jobLeaseStoreContract } from './job-lease-store.contract.js';
-import { messageLogContract } from './message-log.contract.js';
+import { DEFAULT_RETENTION_S, messageLogContract } from './message-log.contract.js';
 import { counterStoreContract } from './counter-store.contract.js';
 import { projectStoreContract } from './project-store.contract.js';
 import { registrationStoreContract } from './registration-store.contract.js';
@@ -26,7 +26,7 @@ import { userStoreContract } from './user-store.contract.js';
 
 /** The Kafka message log on the broker of scripts/services/kafka.sh; its topics are deleted on close. */
 async function openKafka(): Promise<Harness<KafkaMessageLog>> {
-  const env = kafkaMongoEnv(uniqueDatabase('contract'));
+  const env = { ...kafkaMongoEnv(uniqueDatabase('contract')), AMS_MESSAGE_RETENTION_S: String(DEFAULT_RETENTION_S) };
   const log = new KafkaMessageLog(loadConfig(env), new SystemClock());
   await log.onModuleInit();
   return {

@@ -16,6 +16,9 @@ const batch = (prefix: string, count: number, attributes: Record<string, string>
  */
 export type RetentionBy = 'store' | 'broker';
 
+/** The service's retention the harnesses configure (AMS_MESSAGE_RETENTION_S), for logs created without their own. */
+export const DEFAULT_RETENTION_S = 7200;
+
 /** A moment later than every publish time handed out so far, for backends whose clock may repeat a microsecond. */
 const nextMillisecond = (): Promise<void> => new Promise((done) => setTimeout(done, 2));
 
@@ -229,20 +232,21 @@ export function messageLogContract(backend: string, open: OpenHarness<MessageLog
     });
 
     if (retentionBy === 'store') {
-      it('expireBefore deletes the oldest messages published before the time and raises min; offsets go on', async () => {
+      it('expire deletes the oldest messages older than the log\'s retention and raises min; offsets go on', async () => {
         const id = newLogId();
-        await log.createLog(id);
+        await log.createLog(id, 600);
         await log.append(id, batch('old', 3));
         await nextMillisecond();
         const kept = await log.append(id, batch('new', 4));
-        assert.equal(await log.expireBefore(id, kept[0].publishTime, 100), 3);
+        const keptExpires = kept[0].publishTime + 600 * 1_000_000;
+        assert.equal(await log.expire(id, keptExpires - 1, 100), 3);
         assert.deepEqual(await log.bounds(id), { min: 3, max: 7 });
         assert.deepEqual(
           (await log.read(id, 0, 10, 1024 * 1024)).map((m) => [m.offset, m.data]),
           [[3, 'new-0'], [4, 'new-1'], [5, 'new-2'], [6, 'new-3']],
         );
         assert.equal(await log.offsetAtTime(id, 0), 3, 'a time before the oldest message answers min');
-        assert.equal(await log.expireBefore(id, kept[0].publishTime, 100), 0, 'nothing older is left');
+        assert.equal(await log.expire(id, keptExpires - 1, 100), 0, 'nothing older is left');
         assert.deepEqual(
           (await log.append(id, batch('later', 1))).map((a) => a.offset),
           [7],
@@ -250,17 +254,30 @@ export function messageLogContract(backend: string, open: OpenHarness<MessageLog
         );
       });
 
-      it('expireBefore deletes at most `limit` per call, and everything once all is older', async () => {
-        const id = await filledLog(10);
+      it('expire deletes at most `limit` per call, and everything once all is older', async () => {
+        const id = await filledLog(10); // the service's retention: DEFAULT_RETENTION_S
         await nextMillisecond();
-        const after = Date.now() * 1000 + 1_000_000;
-        assert.equal(await log.expireBefore(id, after, 4), 4);
+        const after = (Date.now() + DEFAULT_RETENTION_S * 1000) * 1000 + 1_000_000;
+        assert.equal(await log.expire(id, after - 2_000_000_000, 100), 0, 'within the retention');
+        assert.equal(await log.expire(id, after, 4), 4);
         assert.deepEqual(await log.bounds(id), { min: 4, max: 10 });
-        assert.equal(await log.expireBefore(id, after, 100), 6);
+        assert.equal(await log.expire(id, after, 100), 6);
         assert.deepEqual(await log.bounds(id), { min: 10, max: 10 });
         assert.deepEqual(await log.read(id, 0, 10, 1024 * 1024), []);
         assert.equal(await log.offsetAtTime(id, 0), null);
-        assert.equal(await log.expireBefore(newLogId(), after, 100), 0, 'a missing log expires nothing');
+        assert.equal(await log.expire(newLogId(), after, 100), 0, 'a missing log expires nothing');
+      });
+
+      it('setRetention changes what expires; null goes back to the service\'s retention', async () => {
+        const id = newLogId();
+        await log.createLog(id, 600);
+        const appended = await log.append(id, batch('r', 2));
+        const at = (seconds: number): number => appended[1].publishTime + seconds * 1_000_000;
+        await log.setRetention(id, 3600);
+        assert.equal(await log.expire(id, at(601), 100), 0, 'kept for an hour now');
+        await log.setRetention(id, null);
+        assert.equal(await log.expire(id, at(3601), 100), 0, 'kept for the service\'s retention');
+        assert.equal(await log.expire(id, at(DEFAULT_RETENTION_S + 1), 100), 2);
       });
 
       it('a log re-created under the id of a deleted one starts empty', async () => {
@@ -279,9 +296,11 @@ export function messageLogContract(backend: string, open: OpenHarness<MessageLog
         );
       });
     } else {
-      it('expireBefore leaves expiry to the broker: nothing changes', async () => {
-        const id = await filledLog(3);
-        assert.equal(await log.expireBefore(id, Date.now() * 1000 + 60_000_000, 100), 0);
+      it('expire leaves expiry to the broker: nothing changes', async () => {
+        const id = newLogId();
+        await log.createLog(id, 600);
+        await log.append(id, batch('m', 3));
+        assert.equal(await log.expire(id, (Date.now() + 3600_000) * 1000, 100), 0);
         assert.deepEqual(await log.bounds(id), { min: 0, max: 3 });
       });
     }

@@ -83,6 +83,7 @@ export function topic(projectUuid: string, overrides: Partial<TopicRecord> = {})
     schemaUuid: null,
     authorizedUsers: [],
     createdOn: T0,
+    retentionSeconds: null,
     ...overrides,
   };
 }

@@ -38,6 +38,15 @@ export function topicStoreContract(backend: string, open: OpenHarness<Stores>): 
         assert.equal(await store.topics.updateTopic(p.uuid, name('missing'), { schemaUuid }), null);
       });
 
+      it('keeps a topic\'s own retention, and changes it', async () => {
+        const p = await newProject();
+        const t = await newTopic(p.uuid, { retentionSeconds: 600 });
+        assert.deepEqual(await store.topics.topic(p.uuid, t.name), t);
+        assert.deepEqual(await store.topics.updateTopic(p.uuid, t.name, { retentionSeconds: 2678400 }), { ...t, retentionSeconds: 2678400 });
+        assert.deepEqual((await store.topics.listTopics(p.uuid, {}, { size: 10 }))?.items, [{ ...t, retentionSeconds: 2678400 }]);
+        assert.deepEqual(await store.topics.updateTopic(p.uuid, t.name, { retentionSeconds: null }), { ...t, retentionSeconds: null });
+      });
+
       it('deletes a topic once', async () => {
         const p = await newProject();
         const t = await newTopic(p.uuid);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type RunningApp, startApp } from '../support/app.js';
+import { amsError } from '../support/client.js';
 import { ShiftedClock } from '../support/clocks.js';
 import { newProject } from '../support/fixtures.js';
 
@@ -94,5 +95,93 @@ describe('message retention', { skip: embedded ? false : 'the broker applies ret
     );
     await app.admin.post(`${subPath}:acknowledge`, { ackIds: [pulled.body.receivedMessages[0].ackId] });
     assert.deepEqual((await app.admin.get(`${subPath}:offsets`)).body, { max: 3, min: 2, current: 3 });
+  });
+});
+
+/** A topic's own retention (pubsub-extensions 7 and 10): on create and by PATCH, shown only when set. */
+describe('topic messageRetentionDuration', () => {
+  const clock = new ShiftedClock();
+  let app: RunningApp;
+  before(async () => {
+    app = await startApp({ AMS_MESSAGE_RETENTION_S: String(RETENTION_S), AMS_HOUSEKEEPING_INTERVAL_S: '1' }, { clock });
+  });
+  after(async () => {
+    await app.close();
+  });
+
+  it('is taken as "600s" or whole seconds on create, shown as "Ns", and absent unless set', async () => {
+    const project = await newProject(app);
+    const base = `/v1/projects/${project.name}/topics`;
+    const asString = await app.admin.put(`${base}/kept-long`, { messageRetentionDuration: '2678400s' });
+    assert.equal(asString.status, 200, asString.text);
+    assert.deepEqual(asString.body, {
+      name: `/projects/${project.name}/topics/kept-long`,
+      created_on: asString.body.created_on,
+      messageRetentionDuration: '2678400s',
+    });
+    const asNumber = await app.admin.put(`${base}/kept-short`, { messageRetentionDuration: 600 });
+    assert.equal(asNumber.body.messageRetentionDuration, '600s');
+    assert.deepEqual((await app.admin.get(`${base}/kept-short`)).body, asNumber.body);
+    const plain = await app.admin.put(`${base}/plain`);
+    assert.deepEqual(Object.keys(plain.body).sort(), ['created_on', 'name'], 'an AMS client sees no new key');
+    const listed = (await app.admin.get(base)).body.topics as { name: string; messageRetentionDuration?: string }[];
+    assert.deepEqual(
+      listed.map((t) => [t.name.split('/').pop(), t.messageRetentionDuration]).sort(),
+      [['kept-long', '2678400s'], ['kept-short', '600s'], ['plain', undefined]],
+    );
+  });
+
+  it('refuses a duration outside 600s..2678400s, or that is no duration, with the envelope', async () => {
+    const project = await newProject(app);
+    const base = `/v1/projects/${project.name}/topics`;
+    const refused = amsError(
+      400,
+      'INVALID_ARGUMENT',
+      'Invalid messageRetentionDuration: must be between 600s and 2678400s, as "600s" or whole seconds',
+    );
+    for (const value of ['599s', 599, '2678401s', '10m', '600', '1.5s', -600]) {
+      const reply = await app.admin.put(`${base}/t`, { messageRetentionDuration: value });
+      assert.deepEqual([reply.status, reply.body], [400, refused], JSON.stringify(value));
+    }
+    const wrongType = await app.admin.put(`${base}/t`, { messageRetentionDuration: true });
+    assert.deepEqual([wrongType.status, wrongType.body], [400, amsError(400, 'BAD_REQUEST', 'Invalid Request Body')]);
+    assert.equal((await app.admin.get(`${base}/t`)).status, 404, 'nothing was created');
+  });
+
+  it('PATCH changes it; an updateMask naming it without a value goes back to the service\'s retention', async () => {
+    const project = await newProject(app);
+    const path = `/v1/projects/${project.name}/topics/${await project.topic()}`;
+    const changed = await app.admin.patch(path, { messageRetentionDuration: '86400s' });
+    assert.equal(changed.status, 200, changed.text);
+    assert.equal(changed.body.messageRetentionDuration, '86400s');
+    assert.deepEqual((await app.admin.get(path)).body, changed.body);
+    assert.deepEqual((await app.admin.patch(path, {})).body, changed.body, 'nothing named, nothing changes');
+    const reset = await app.admin.patch(path, { updateMask: 'message_retention_duration' });
+    assert.equal(reset.status, 200, reset.text);
+    assert.equal(reset.body.messageRetentionDuration, undefined);
+    const masked = await app.admin.patch(path, { updateMask: 'schema' });
+    assert.deepEqual([masked.status, masked.body], [400, amsError(400, 'INVALID_ARGUMENT', 'Invalid updateMask: schema cannot be updated')]);
+    const outOfRange = await app.admin.patch(path, { messageRetentionDuration: '60s' });
+    assert.equal(outOfRange.status, 400);
+    const missing = await app.admin.patch(`/v1/projects/${project.name}/topics/nope`, { messageRetentionDuration: '600s' });
+    assert.deepEqual([missing.status, missing.body], [404, amsError(404, 'NOT_FOUND', "Topic doesn't exist")]);
+  });
+
+  it('a topic\'s own retention decides when its messages go', { skip: embedded ? false : 'the broker applies retention.ms on kafka-mongo' }, async () => {
+    const project = await newProject(app);
+    const short = await project.topic();
+    await app.admin.patch(`/v1/projects/${project.name}/topics/${short}`, { messageRetentionDuration: '600s' });
+    const long = await project.topic();
+    const shortSub = `/v1/projects/${project.name}/subscriptions/${await project.subscription(short)}`;
+    const longSub = `/v1/projects/${project.name}/subscriptions/${await project.subscription(long)}`;
+    for (const topic of [short, long]) {
+      const reply = await app.admin.post(`/v1/projects/${project.name}/topics/${topic}:publish`, { messages: [{ data: 'YQ==' }] });
+      assert.equal(reply.status, 200, reply.text);
+    }
+    clock.advance(605); // past the short topic's retention, well within the service's (RETENTION_S)
+    const deadline = Date.now() + 15_000;
+    while ((await app.admin.get(`${shortSub}:offsets`)).body.min !== 1 && Date.now() < deadline) await sleep(50);
+    assert.deepEqual((await app.admin.get(`${shortSub}:offsets`)).body, { max: 1, min: 1, current: 1 });
+    assert.deepEqual((await app.admin.get(`${longSub}:offsets`)).body, { max: 1, min: 0, current: 0 });
   });
 });

@@ -21,7 +21,7 @@ export type RoleName = ServiceRole | ProjectRoleName;
 export type Access = readonly RoleName[] | 'open' | 'open-user';
 
 export interface MatrixRow {
-  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** As clients spell it, with `{var}` placeholders (the OpenAPI spelling). */
   readonly path: string;
   /** The action of spec 2.3; `null` for the open routes. */
@@ -92,6 +92,7 @@ export const ROLE_MATRIX: readonly MatrixRow[] = [
   { method: 'PUT', path: '/v1/projects/{project}/topics/{topic}', action: 'topics:create', roles: [SA, PA] },
   { method: 'GET', path: '/v1/projects/{project}/topics/{topic}', action: 'topics:show', roles: [SA, PA, PUB] },
   { method: 'DELETE', path: '/v1/projects/{project}/topics/{topic}', action: 'topics:delete', roles: [SA, PA] },
+  { method: 'PATCH', path: '/v1/projects/{project}/topics/{topic}', action: 'topics:update', roles: [SA, PA] },
   { method: 'POST', path: '/v1/projects/{project}/topics/{topic}:publish', action: 'topics:publish', roles: [SA, PA, PUB] },
   {
     method: 'GET',

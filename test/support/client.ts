@@ -60,6 +60,10 @@ export class Client {
     return this.request<T>('PUT', path, { ...options, body });
   }
 
+  patch<T = any>(path: string, body?: unknown, options?: RequestOptions): Promise<Reply<T>> {
+    return this.request<T>('PATCH', path, { ...options, body });
+  }
+
   delete<T = any>(path: string, options?: RequestOptions): Promise<Reply<T>> {
     return this.request<T>('DELETE', path, options);
   }

@@ -254,7 +254,11 @@ export class SqliteFile {
    * than by schema version, so additions made in parallel branches of the code do not depend on their order.
    */
   private addMissingColumns(): void {
-    const added: [table: string, column: string, type: string][] = [['subscriptions', 'push_status', 'TEXT']];
+    const added: [table: string, column: string, type: string][] = [
+      ['subscriptions', 'push_status', 'TEXT'],
+      ['topics', 'retention_seconds', 'INTEGER'],
+      ['logs', 'retention_seconds', 'INTEGER'],
+    ];
     for (const [table, column, type] of added) {
       const columns = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
       if (!columns.some((c) => c.name === column)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);

@@ -2,6 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { Clock } from '../../common/time.js';
+import { AMS_CONFIG, type AmsConfig } from '../../config/config.js';
 import { type Appended, LogNotFoundError, type MessageLog } from '../ports/message-log.repository.js';
 import type { LogBounds, NewMessage, StoredMessage } from '../ports/records.js';
 import { SqliteFile } from './sqlite-file.js';
@@ -10,6 +11,7 @@ interface LogRow {
   min_offset: number;
   next_offset: number;
   last_publish_us: number;
+  retention_seconds: number | null;
 }
 
 interface MessageRow {
@@ -34,7 +36,9 @@ export class SqliteMessageLog implements MessageLog, OnApplicationBootstrap, Bef
   private readonly db: Database.Database;
   private readonly statements;
   private readonly appendTx: (logId: string, messages: readonly NewMessage[]) => Appended[];
-  private readonly expireTx: (logId: string, epochMicros: number, limit: number) => number;
+  private readonly expireTx: (logId: string, nowMicros: number, limit: number) => number;
+  /** Seconds a log without its own retention keeps messages (AMS_MESSAGE_RETENTION_S). */
+  private readonly defaultRetentionSeconds: number;
   /** The drain of dropped logs in progress, if any; one at a time per process. */
   private draining: Promise<void> | null = null;
   private stopping = false;
@@ -42,11 +46,13 @@ export class SqliteMessageLog implements MessageLog, OnApplicationBootstrap, Bef
   constructor(
     file: SqliteFile,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(AMS_CONFIG) config: Pick<AmsConfig, 'messageRetentionSeconds'>,
   ) {
     this.db = file.db;
+    this.defaultRetentionSeconds = config.messageRetentionSeconds;
     this.statements = {
       createLog: this.db.prepare(
-        'INSERT OR IGNORE INTO logs (log_id, min_offset, next_offset, last_publish_us) VALUES (?, 0, 0, 0)',
+        'INSERT OR IGNORE INTO logs (log_id, min_offset, next_offset, last_publish_us, retention_seconds) VALUES (?, 0, 0, 0, ?)',
       ),
       deleteLog: this.db.prepare('DELETE FROM logs WHERE log_id = ?'),
       logIds: this.db.prepare('SELECT log_id FROM logs').pluck(),
@@ -60,7 +66,8 @@ export class SqliteMessageLog implements MessageLog, OnApplicationBootstrap, Bef
       deleteRange: this.db.prepare('DELETE FROM messages WHERE log_id = ? AND offset >= ? AND offset < ?'),
       raiseMin: this.db.prepare('UPDATE logs SET min_offset = ? WHERE log_id = ?'),
       freePages: this.db.prepare('PRAGMA freelist_count').pluck(),
-      log: this.db.prepare('SELECT min_offset, next_offset, last_publish_us FROM logs WHERE log_id = ?'),
+      log: this.db.prepare('SELECT min_offset, next_offset, last_publish_us, retention_seconds FROM logs WHERE log_id = ?'),
+      setRetention: this.db.prepare('UPDATE logs SET retention_seconds = ? WHERE log_id = ?'),
       advance: this.db.prepare('UPDATE logs SET next_offset = ?, last_publish_us = ? WHERE log_id = ?'),
       insert: this.db.prepare(
         'INSERT INTO messages (log_id, offset, publish_us, data, attributes) VALUES (?, ?, ?, ?, ?)',
@@ -74,8 +81,8 @@ export class SqliteMessageLog implements MessageLog, OnApplicationBootstrap, Bef
       publishTimeAt: this.db.prepare('SELECT publish_us FROM messages WHERE log_id = ? AND offset = ?').pluck(),
     };
     this.appendTx = this.db.transaction((logId: string, messages: readonly NewMessage[]) => this.appendNow(logId, messages)).immediate;
-    this.expireTx = this.db.transaction((logId: string, epochMicros: number, limit: number) =>
-      this.expireNow(logId, epochMicros, limit),
+    this.expireTx = this.db.transaction((logId: string, nowMicros: number, limit: number) =>
+      this.expireNow(logId, nowMicros, limit),
     ).immediate;
   }
 
@@ -94,11 +101,15 @@ export class SqliteMessageLog implements MessageLog, OnApplicationBootstrap, Bef
   }
 
   /** A log id that was deleted and is still draining starts empty: what is left of the old log goes first. */
-  async createLog(logId: string): Promise<void> {
+  async createLog(logId: string, retentionSeconds: number | null = null): Promise<void> {
     this.db.transaction(() => {
       if (this.statements.forgetDropped.run(logId).changes > 0) this.statements.deleteAllMessages.run(logId);
-      this.statements.createLog.run(logId);
+      this.statements.createLog.run(logId, retentionSeconds);
     }).immediate();
+  }
+
+  async setRetention(logId: string, retentionSeconds: number | null): Promise<void> {
+    this.statements.setRetention.run(retentionSeconds, logId);
   }
 
   async listLogs(): Promise<string[]> {
@@ -118,8 +129,8 @@ export class SqliteMessageLog implements MessageLog, OnApplicationBootstrap, Bef
     this.drainDroppedLogs();
   }
 
-  async expireBefore(logId: string, epochMicros: number, limit: number): Promise<number> {
-    const expired = this.expireTx(logId, epochMicros, Math.min(limit, DELETE_CHUNK));
+  async expire(logId: string, nowMicros: number, limit: number): Promise<number> {
+    const expired = this.expireTx(logId, nowMicros, Math.min(limit, DELETE_CHUNK));
     if (expired > 0) await this.releaseFreePages();
     return expired;
   }
@@ -212,10 +223,11 @@ export class SqliteMessageLog implements MessageLog, OnApplicationBootstrap, Bef
     return low;
   }
 
-  private expireNow(logId: string, epochMicros: number, limit: number): number {
+  private expireNow(logId: string, nowMicros: number, limit: number): number {
     const log = this.statements.log.get(logId) as LogRow | undefined;
     if (log === undefined || limit <= 0) return 0;
-    const end = Math.min(log.min_offset + limit, this.firstOffsetAtOrAfter(logId, log.min_offset, log.next_offset, epochMicros));
+    const before = nowMicros - (log.retention_seconds ?? this.defaultRetentionSeconds) * 1_000_000;
+    const end = Math.min(log.min_offset + limit, this.firstOffsetAtOrAfter(logId, log.min_offset, log.next_offset, before));
     if (end <= log.min_offset) return 0;
     this.statements.deleteRange.run(logId, log.min_offset, end);
     this.statements.raiseMin.run(end, logId);

@@ -61,6 +61,7 @@ export function topicFrom(row: Row): TopicRecord {
     schemaUuid: (row.schema_uuid as string | null) ?? null,
     authorizedUsers: json<string[]>(row.acl),
     createdOn: toDate(row.created_on),
+    retentionSeconds: (row.retention_seconds as number | null) ?? null,
   };
 }
 
@@ -167,7 +168,7 @@ export const USER_COLUMNS = {
   modifiedOn: asMillis,
 };
 export const SCHEMA_COLUMNS = { name: same, type: same, document: asJson };
-export const TOPIC_COLUMNS = { schemaUuid: same, authorizedUsers: asJson };
+export const TOPIC_COLUMNS = { schemaUuid: same, authorizedUsers: asJson, retentionSeconds: same };
 export const SUBSCRIPTION_COLUMNS = {
   ackDeadlineSeconds: same,
   pushConfig: (value: PushConfigRecord | null) => (value === null ? null : JSON.stringify(value)),

@@ -9,8 +9,8 @@ import { TOPIC_COLUMNS, topicFrom } from './sqlite-rows.js';
 export class SqliteTopicStore extends SqliteAdapter implements TopicStore {
   async createTopic(t: TopicRecord): Promise<boolean> {
     return this.insertUnique(
-      'INSERT INTO topics (project_uuid, name, log_id, schema_uuid, acl, created_on) VALUES (?, ?, ?, ?, ?, ?)',
-      [t.projectUuid, t.name, t.logId, t.schemaUuid, JSON.stringify(t.authorizedUsers), t.createdOn.getTime()],
+      'INSERT INTO topics (project_uuid, name, log_id, schema_uuid, acl, created_on, retention_seconds) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [t.projectUuid, t.name, t.logId, t.schemaUuid, JSON.stringify(t.authorizedUsers), t.createdOn.getTime(), t.retentionSeconds],
     );
   }
 

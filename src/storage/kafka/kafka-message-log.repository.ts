@@ -127,7 +127,7 @@ export class KafkaMessageLog implements MessageLog, OnModuleInit, OnApplicationS
     });
   }
 
-  async createLog(logId: string): Promise<void> {
+  async createLog(logId: string, retentionSeconds: number | null = null): Promise<void> {
     await this.call(async () => {
       await this.admin.connect();
       await this.admin.createTopics({
@@ -137,12 +137,7 @@ export class KafkaMessageLog implements MessageLog, OnModuleInit, OnApplicationS
             topic: this.topicOf(logId),
             numPartitions: 1,
             replicationFactor: this.settings.replicationFactor,
-            configEntries: [
-              { name: 'retention.ms', value: String(this.settings.retentionMs) },
-              // A publish is one record batch; let it be as large as the largest request body.
-              { name: 'max.message.bytes', value: String(this.config.bodyLimit + 1024 * 1024) },
-              { name: 'min.insync.replicas', value: String(Math.min(2, this.settings.replicationFactor)) },
-            ],
+            configEntries: this.topicConfig(retentionSeconds),
           },
         ],
       });
@@ -164,8 +159,32 @@ export class KafkaMessageLog implements MessageLog, OnModuleInit, OnApplicationS
   }
 
   /** The broker deletes expired segments itself (each topic's `retention.ms`); `bounds` reports its oldest offset. */
-  async expireBefore(): Promise<number> {
+  async expire(): Promise<number> {
     return 0;
+  }
+
+  /**
+   * AlterConfigs replaces a topic's whole configuration (kafkajs has no incremental variant), so the update sends every
+   * entry a topic is created with, not only the retention.
+   */
+  async setRetention(logId: string, retentionSeconds: number | null): Promise<void> {
+    await this.call(async () => {
+      await this.admin.connect();
+      await this.admin.alterConfigs({
+        validateOnly: false,
+        resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: this.topicOf(logId), configEntries: this.topicConfig(retentionSeconds) }],
+      });
+    });
+  }
+
+  /** The configuration of a log's Kafka topic; a null retention is the service's (AMS_MESSAGE_RETENTION_S). */
+  private topicConfig(retentionSeconds: number | null): { name: string; value: string }[] {
+    return [
+      { name: 'retention.ms', value: String(retentionSeconds === null ? this.settings.retentionMs : retentionSeconds * 1000) },
+      // A publish is one record batch; let it be as large as the largest request body.
+      { name: 'max.message.bytes', value: String(this.config.bodyLimit + 1024 * 1024) },
+      { name: 'min.insync.replicas', value: String(Math.min(2, this.settings.replicationFactor)) },
+    ];
   }
 
   async deleteLog(logId: string): Promise<void> {

@@ -63,6 +63,7 @@ export function topicFrom(d: Doc): TopicRecord {
     schemaUuid: d.schemaUuid ?? null,
     authorizedUsers: [...(d.acl ?? [])],
     createdOn: d.createdOn,
+    retentionSeconds: d.retentionSeconds ?? null,
   };
 }
 

@@ -66,6 +66,7 @@ export const TopicSchema = new Schema(
     schemaUuid: { type: String, default: null },
     acl: { type: [String], default: [] },
     createdOn: { type: Date, required: true },
+    retentionSeconds: { type: Number, default: null },
   },
   { ...options, collection: 'topics' },
 );

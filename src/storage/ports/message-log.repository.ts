@@ -15,7 +15,10 @@ export interface Appended {
 export interface MessageLog {
   /** Resolves when the backend answers; rejects (StoreUnavailableError) when it cannot be reached. */
   ping(): Promise<void>;
-  createLog(logId: string): Promise<void>;
+  /** Creates the log (nothing happens if it exists); its retention in seconds, absent or null: the service's. */
+  createLog(logId: string, retentionSeconds?: number | null): Promise<void>;
+  /** Changes how long the log keeps messages (null: the service's retention, AMS_MESSAGE_RETENTION_S). */
+  setRetention(logId: string, retentionSeconds: number | null): Promise<void>;
   /**
    * Removes a log: from the moment this resolves it has no bounds, reads give nothing and appends fail. The space
    * may come back later, in steps that never block the process (the embedded store drains it in chunks).
@@ -32,11 +35,11 @@ export interface MessageLog {
   /** The ids of every log this backend holds for this service (house-keeping finds the ones no topic refers to). */
   listLogs(): Promise<string[]>;
   /**
-   * Message retention: deletes at most `limit` of the oldest messages published before `epochMicros` and raises the
-   * log's `min` past them; resolves to how many went (fewer than `limit` once none older is left). Offsets are never
-   * reused. A backend whose broker applies the retention itself (Kafka's `retention.ms`) deletes nothing here.
+   * Message retention: deletes at most `limit` of the oldest messages published longer than the log's retention before
+   * `nowMicros` and raises the log's `min` past them; resolves to how many went (0 once none is left). Offsets are
+   * never reused. A backend whose broker applies the retention itself (Kafka's `retention.ms`) deletes nothing here.
    */
-  expireBefore(logId: string, epochMicros: number, limit: number): Promise<number>;
+  expire(logId: string, nowMicros: number, limit: number): Promise<number>;
 }
 
 /** An append to a log that no longer exists (its topic was deleted meanwhile). */

@@ -60,6 +60,8 @@ export interface TopicRecord {
   readonly schemaUuid: string | null;
   readonly authorizedUsers: readonly string[];
   readonly createdOn: Date;
+  /** The topic's own message retention (`messageRetentionDuration`, pubsub-extensions 7); null: the service's. */
+  readonly retentionSeconds: number | null;
 }
 
 /** A message schema of a project (spec 3.7). Topics refer to it by uuid, so a rename never touches them. */

@@ -3,7 +3,7 @@ import type { TopicRecord } from './records.js';
 
 export const TOPICS = Symbol('TopicStore');
 
-export type TopicPatch = Partial<Pick<TopicRecord, 'schemaUuid' | 'authorizedUsers'>>;
+export type TopicPatch = Partial<Pick<TopicRecord, 'schemaUuid' | 'authorizedUsers' | 'retentionSeconds'>>;
 
 /** `aclUser` keeps only topics whose ACL holds that user uuid. */
 export interface TopicFilter {

@@ -1,8 +1,15 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import { IsArray, IsOptional, IsString } from 'class-validator';
 import { AmsError } from '../../common/ams-error.js';
 import { JsonBody, Nested } from '../../common/json-body.js';
-import { IsStringMap } from '../../common/validators.js';
+import { IsStringMap, IsStringOrNumber } from '../../common/validators.js';
+
+const RETENTION_DOC: ApiPropertyOptions = {
+  example: '604800s',
+  oneOf: [{ type: 'string', pattern: '^[0-9]+s$' }, { type: 'integer' }],
+  description:
+    'extension (pubsub-extensions 7): how long messages are kept after their publish, 600s to 2678400s (31 days), as "600s" or whole seconds; absent: the service\'s retention (AMS_MESSAGE_RETENTION_S)',
+} as const;
 
 @JsonBody({ invalid: () => AmsError.badRequestBody(), emptyIsObject: true })
 export class CreateTopicDto {
@@ -10,6 +17,28 @@ export class CreateTopicDto {
   @IsOptional()
   @IsString()
   schema?: string;
+
+  @ApiPropertyOptional(RETENTION_DOC)
+  @IsOptional()
+  @IsStringOrNumber()
+  messageRetentionDuration?: string | number;
+}
+
+/**
+ * `PATCH .../topics/T` (pubsub-extensions 10): the fields to change. With `updateMask` (comma-separated field names)
+ * only the named fields change, and a named field absent from the body goes back to its default.
+ */
+@JsonBody({ invalid: () => AmsError.badRequestBody(), emptyIsObject: true })
+export class UpdateTopicDto {
+  @ApiPropertyOptional(RETENTION_DOC)
+  @IsOptional()
+  @IsStringOrNumber()
+  messageRetentionDuration?: string | number;
+
+  @ApiPropertyOptional({ example: 'messageRetentionDuration', description: 'comma-separated names of the fields to change' })
+  @IsOptional()
+  @IsString()
+  updateMask?: string;
 }
 
 /** `:attachSchema`: the schema to attach; an empty body, `{}` or an empty `schema` detaches (spec 3.5). */
@@ -50,6 +79,8 @@ export class TopicDto {
   @ApiProperty({ example: '/projects/ARGO/topics/probes' }) name!: string;
   @ApiPropertyOptional({ example: 'projects/ARGO/schemas/probe-result' }) schema?: string;
   @ApiProperty({ example: '2024-03-01T10:00:05Z' }) created_on!: string;
+  @ApiPropertyOptional({ example: '86400s', description: 'shown only when the topic has its own retention' })
+  messageRetentionDuration?: string;
 }
 
 export class TopicPageDto {
