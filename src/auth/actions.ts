@@ -61,6 +61,7 @@ export const ACTION_ROLES = {
   'subscriptions:acknowledge': [SA, PA, CON, 'push_worker'],
   'subscriptions:create': [SA, PA],
   'subscriptions:delete': [SA, PA],
+  'subscriptions:update': [SA, PA],
   'subscriptions:acl': [SA, PA],
   'subscriptions:modifyAcl': [SA, PA],
   'subscriptions:modifyPushConfig': [SA, PA],

@@ -7,6 +7,7 @@ import { CumulativeDelivery } from './cumulative-delivery.js';
 import { DeliveryContext } from './delivery-context.js';
 import { INVALID_ACK_DEADLINE, PullDto, type PullResultDto } from './dto/delivery.dto.js';
 import { IndividualDelivery } from './individual-delivery.js';
+import { SubscriptionActivityRecorder } from './subscription-activity.js';
 
 export const PUSH_DISABLED = 'Push functionality is currently disabled';
 const NEVER = new AbortController().signal;
@@ -22,6 +23,7 @@ export class DeliveryService {
     private readonly ctx: DeliveryContext,
     private readonly cumulative: CumulativeDelivery,
     private readonly individual: IndividualDelivery,
+    private readonly activity: SubscriptionActivityRecorder,
   ) {}
 
   /**
@@ -37,7 +39,10 @@ export class DeliveryService {
     const max = Math.min(pullCount(body.maxMessages), this.ctx.config.pullMaxMessages);
     const wait = body.returnImmediately === 'false' || body.returnImmediately === false;
     const mode = subscription.ackMode === 'individual' ? this.individual : this.cumulative;
-    return { receivedMessages: await mode.pull({ project, subscription, topic, max, wait, gone }) };
+    const receivedMessages = await mode.pull({ project, subscription, topic, max, wait, gone });
+    // A push worker's pulls are not activity (pubsub-extensions 7): only its acknowledgements, after a delivery, are.
+    if (!caller.roles.has('push_worker')) this.activity.record(subscription, this.ctx.clock.now());
+    return { receivedMessages };
   }
 
   /** spec 4.3: cumulative, the highest ackId acknowledges everything before it; individual: exactly those named. */
@@ -46,6 +51,7 @@ export class DeliveryService {
     if (ackIds === undefined || ackIds.length === 0) throw AmsError.invalid('Invalid ack id');
     if (subscription.ackMode === 'individual') await this.individual.acknowledge(project, name, ackIds);
     else await this.cumulative.acknowledge(project, subscription, ackIds);
+    this.activity.record(subscription, this.ctx.clock.now());
     return {};
   }
 

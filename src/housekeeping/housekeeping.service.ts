@@ -12,11 +12,16 @@ import { MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repos
 import { COUNTERS, type CounterStore } from '../storage/ports/counter-store.repository.js';
 import { PROJECTS, type ProjectStore } from '../storage/ports/project-store.repository.js';
 import { TOPICS, type TopicStore } from '../storage/ports/topic-store.repository.js';
+import { SubscriptionActivityRecorder } from '../delivery/subscription-activity.js';
+import { SubscriptionsService } from '../subscriptions/subscriptions.service.js';
 import { firstSeenOf, slotLeaseName, slotLeaseTtlMs, slotOf, SUSPECT_PREFIX, suspectHolder } from './slots.js';
 
 /** The jobs that run once per interval across all replicas, in this order. */
-export const LEASED_JOBS = ['expired-leases', 'counter-compaction', 'orphans', 'message-retention'] as const;
+export const LEASED_JOBS = ['expired-leases', 'counter-compaction', 'orphans', 'message-retention', 'subscription-expiration'] as const;
 export type LeasedJob = (typeof LEASED_JOBS)[number];
+
+/** Expired subscriptions deleted per call; calls repeat until none is left. */
+const EXPIRED_SUBSCRIPTIONS_PER_CALL = 100;
 
 /**
  * Messages one expiry call may delete; a backend deletes fewer per call where its writes block (the embedded store's
@@ -56,6 +61,8 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
     @Inject(PROJECTS) private readonly projectStore: ProjectStore,
     @Inject(TOPICS) private readonly topicStore: TopicStore,
     @Inject(MESSAGE_LOG) private readonly log: MessageLog,
+    private readonly subscriptions: SubscriptionsService,
+    private readonly activity: SubscriptionActivityRecorder,
     private readonly scheduler: SchedulerRegistry,
     registry: Registry,
   ) {
@@ -136,7 +143,23 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
         return this.removeOrphans(now);
       case 'message-retention':
         return this.expireMessages(now);
+      case 'subscription-expiration':
+        return this.deleteExpiredSubscriptions(now);
     }
+  }
+
+  /**
+   * Subscriptions idle for longer than their expirationPolicy's ttl (pubsub-extensions 7), in batches. This process's
+   * own recent activity is written first; other replicas' is at most ten seconds old, against a ttl of a day or more.
+   */
+  private async deleteExpiredSubscriptions(now: Date): Promise<string> {
+    await this.activity.flush();
+    let deleted = 0;
+    for (let batch = -1; batch !== 0 && !this.stopping; ) {
+      batch = await this.subscriptions.deleteExpired(now, EXPIRED_SUBSCRIPTIONS_PER_CALL);
+      deleted += batch;
+    }
+    return `${deleted} expired subscription(s) deleted`;
   }
 
   /**

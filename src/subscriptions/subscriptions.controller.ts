@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Delete, Get, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Delete, Get, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Action } from '../auth/action.decorator.js';
@@ -17,6 +17,7 @@ import {
   OffsetsDto,
   SubscriptionDto,
   SubscriptionPageDto,
+  UpdateSubscriptionDto,
 } from './dto/subscription.dto.js';
 import { SubscriptionsService } from './subscriptions.service.js';
 
@@ -62,6 +63,18 @@ export class SubscriptionsController {
     @Body() body: CreateSubscriptionDto,
   ): Promise<SubscriptionDto> {
     return this.subscriptions.create(project, name, body);
+  }
+
+  @Patch(':subscription')
+  @Action('subscriptions:update')
+  @ApiOperation({ summary: 'Change a subscription (extension, pubsub-extensions 10): its expirationPolicy' })
+  @ApiOkResponse({ type: SubscriptionDto })
+  update(
+    @UrlProject() project: ProjectRecord,
+    @Param('subscription') name: string,
+    @Body() body: UpdateSubscriptionDto,
+  ): Promise<SubscriptionDto> {
+    return this.subscriptions.update(project, name, body);
   }
 
   @Get(':subscription')

@@ -17,13 +17,16 @@ import { MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repos
 import { type NewCursor, SUBSCRIPTIONS, type SubscriptionStore } from '../storage/ports/subscription-store.repository.js';
 import { TOPICS, type TopicStore } from '../storage/ports/topic-store.repository.js';
 import type { AckMode, LogBounds, ProjectRecord, SubscriptionRecord } from '../storage/ports/records.js';
+import { PROJECTS, type ProjectStore } from '../storage/ports/project-store.repository.js';
 import type {
   CreateSubscriptionDto,
   OffsetDto,
   OffsetsDto,
   SubscriptionDto,
   SubscriptionPageDto,
+  UpdateSubscriptionDto,
 } from './dto/subscription.dto.js';
+import { expirationAfter, expirationTtlOf, expirationView } from './expiration.js';
 
 const DEFAULT_ACK_DEADLINE_SECONDS = 10;
 
@@ -44,6 +47,7 @@ export class SubscriptionsService {
   constructor(
     @Inject(SUBSCRIPTIONS) private readonly subscriptionStore: SubscriptionStore,
     @Inject(TOPICS) private readonly topicStore: TopicStore,
+    @Inject(PROJECTS) private readonly projectStore: ProjectStore,
     @Inject(MESSAGE_LOG) private readonly log: MessageLog,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(AMS_CONFIG) private readonly config: AmsConfig,
@@ -60,6 +64,7 @@ export class SubscriptionsService {
   /** spec 3.6, in its order: body -> topic reference -> topic exists -> push config -> name free. */
   async create(project: ProjectRecord, name: string, body: CreateSubscriptionDto): Promise<SubscriptionDto> {
     const ackMode = ackModeOf(body);
+    const expirationTtl = expirationTtlOf(body.expirationPolicy);
     const topicName = parseSubscriptionTopic(body.topic ?? '');
     if (topicName === null) throw AmsError.invalid('Invalid Topic name');
     const topic = await this.topicStore.topic(project.uuid, topicName);
@@ -80,6 +85,7 @@ export class SubscriptionsService {
       // New subscriptions see only what is published after them (spec 3.6).
       cursor: { ackFloor: max, readOffset: max, window: null, version: 0 },
       pushStatus: null,
+      ...expirationAfter({ expirationTtlSeconds: null, expiresAt: null }, expirationTtl, this.clock.now()),
     };
     if (!(await this.subscriptionStore.createSubscription(subscription))) throw AmsError.alreadyExists('Subscription');
     if (active) {
@@ -91,6 +97,37 @@ export class SubscriptionsService {
 
   async show(project: ProjectRecord, name: string): Promise<SubscriptionDto> {
     return this.view(project, await this.existing(project, name));
+  }
+
+  /** `PATCH .../subscriptions/S` (pubsub-extensions 10): today the expiration policy can change. */
+  async update(project: ProjectRecord, name: string, body: UpdateSubscriptionDto): Promise<SubscriptionDto> {
+    const fields = updatedFields(body);
+    const subscription = await this.existing(project, name);
+    if (!fields.has('expirationPolicy')) return this.view(project, subscription);
+    const expiration = expirationAfter(subscription, expirationTtlOf(body.expirationPolicy), this.clock.now());
+    const updated = await this.subscriptionStore.updateSubscription(project.uuid, name, expiration);
+    if (updated === null) throw AmsError.notFound('Subscription');
+    return this.view(project, updated);
+  }
+
+  /**
+   * House-keeping: deletes up to `limit` subscriptions whose expiration passed, as a DELETE would (push workers are
+   * told); each is read again first, so activity recorded since the listing saves it. Answers how many went.
+   */
+  async deleteExpired(now: Date, limit: number): Promise<number> {
+    let deleted = 0;
+    for (const candidate of await this.subscriptionStore.expiredSubscriptions(now, limit)) {
+      const current = await this.subscriptionStore.subscription(candidate.projectUuid, candidate.name);
+      const project = await this.projectStore.projectByUuid(candidate.projectUuid);
+      if (current?.expiresAt == null || current.expiresAt > now || project === null) continue;
+      await this.delete(project, candidate.name).then(
+        () => (deleted += 1),
+        (err: unknown) => {
+          if (!(err instanceof AmsError && err.code === 404)) throw err; // deleted meanwhile
+        },
+      );
+    }
+    return deleted;
   }
 
   async delete(project: ProjectRecord, name: string): Promise<{ message: string } | undefined> {
@@ -215,6 +252,19 @@ export class SubscriptionsService {
         ? { pushStatus: subscription.pushStatus ?? activeStatus(project.name, subscription.name) }
         : {}),
       createdOn: formatSeconds(subscription.createdOn),
+      ...expirationView(subscription),
     };
   }
+}
+
+/** The fields a PATCH changes: those its updateMask names (Pub/Sub's snake_case spelling too), else those it sends. */
+function updatedFields(body: UpdateSubscriptionDto): Set<string> {
+  if (body.updateMask === undefined) return new Set(body.expirationPolicy === undefined ? [] : ['expirationPolicy']);
+  const fields = new Set<string>();
+  for (const path of body.updateMask.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    const field = path.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    if (field !== 'expirationPolicy') throw AmsError.invalid(`Invalid updateMask: ${path} cannot be updated`);
+    fields.add(field);
+  }
+  return fields;
 }

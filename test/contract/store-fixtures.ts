@@ -100,6 +100,8 @@ export function subscription(projectUuid: string, topicName: string, overrides: 
     createdOn: T0,
     cursor: { ackFloor: 0, readOffset: 0, window: null, version: 0 },
     pushStatus: null,
+    expirationTtlSeconds: null,
+    expiresAt: null,
     ...overrides,
   };
 }

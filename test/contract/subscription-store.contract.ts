@@ -83,6 +83,38 @@ export function subscriptionStoreContract(backend: string, open: OpenHarness<Sto
         assert.deepEqual(await active(), []);
       });
 
+      it('expiration: activity moves expiresAt forward only, under the ttl it was seen with; expired ones are listed', async () => {
+        const p = await newProject();
+        const day = 24 * 3600;
+        const at = (hours: number): Date => new Date(T0.getTime() + hours * 3600_000);
+        const idle = await newSubscription(p.uuid, name('t'), { expirationTtlSeconds: day, expiresAt: at(24) });
+        const busy = await newSubscription(p.uuid, name('t'), { expirationTtlSeconds: day, expiresAt: at(24) });
+        const changed = await newSubscription(p.uuid, name('t'), { expirationTtlSeconds: 2 * day, expiresAt: at(48) });
+        const never = await newSubscription(p.uuid, name('t'));
+        await store.subscriptions.recordActivity([
+          { projectUuid: p.uuid, name: busy.name, ttlSeconds: day, at: at(10) },
+          { projectUuid: p.uuid, name: changed.name, ttlSeconds: day, at: at(40) }, // seen before its ttl changed
+          { projectUuid: p.uuid, name: never.name, ttlSeconds: day, at: at(10) },
+          { projectUuid: p.uuid, name: name('missing'), ttlSeconds: day, at: at(10) },
+        ]);
+        await store.subscriptions.recordActivity([{ projectUuid: p.uuid, name: busy.name, ttlSeconds: day, at: at(5) }]);
+        assert.deepEqual((await store.subscriptions.subscription(p.uuid, busy.name))?.expiresAt, at(34), 'never backwards');
+        assert.deepEqual(await store.subscriptions.subscription(p.uuid, changed.name), changed, 'an old ttl does not apply');
+        assert.deepEqual(await store.subscriptions.subscription(p.uuid, never.name), never, 'no policy, no expiry');
+        await store.subscriptions.recordActivity([]);
+
+        const expiredAt = async (hours: number): Promise<string[]> =>
+          (await store.subscriptions.expiredSubscriptions(at(hours), 100)).filter((s) => s.projectUuid === p.uuid).map((s) => s.name);
+        assert.deepEqual(await expiredAt(23), []);
+        assert.deepEqual(await expiredAt(24), [idle.name]);
+        assert.deepEqual(await expiredAt(40), [idle.name, busy.name], 'soonest first');
+        assert.deepEqual(await expiredAt(100), [idle.name, busy.name, changed.name]);
+        assert.equal((await store.subscriptions.expiredSubscriptions(at(100), 1)).length, 1, 'at most limit');
+        const patched = await store.subscriptions.updateSubscription(p.uuid, idle.name, { expirationTtlSeconds: null, expiresAt: null });
+        assert.deepEqual(patched, { ...idle, expirationTtlSeconds: null, expiresAt: null });
+        assert.deepEqual(await expiredAt(100), [busy.name, changed.name]);
+      });
+
       it('deletes a subscription once', async () => {
         const p = await newProject();
         const s = await newSubscription(p.uuid, name('t'));

@@ -145,6 +145,12 @@ export const ROLE_MATRIX: readonly MatrixRow[] = [
     roles: [SA, PA],
   },
   {
+    method: 'PATCH',
+    path: '/v1/projects/{project}/subscriptions/{subscription}',
+    action: 'subscriptions:update',
+    roles: [SA, PA],
+  },
+  {
     method: 'POST',
     path: '/v1/projects/{project}/subscriptions/{subscription}:pull',
     action: 'subscriptions:pull',

@@ -196,10 +196,12 @@ CREATE TABLE IF NOT EXISTS acked_offsets (
 `,
   },
   {
-    // 5: logs whose topic was deleted, while their messages are removed in chunks (SqliteMessageLog.deleteLog).
+    // 5: logs whose topic was deleted, while their messages are removed in chunks (SqliteMessageLog.deleteLog), and
+    // the expiring subscriptions by expiry time (the columns are added by addMissingColumns).
     version: 5,
     sql: `
 CREATE TABLE IF NOT EXISTS dropped_logs (log_id TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS subscriptions_by_expiry ON subscriptions (expires_at) WHERE expires_at IS NOT NULL;
 `,
   },
 ];
@@ -258,6 +260,8 @@ export class SqliteFile {
       ['subscriptions', 'push_status', 'TEXT'],
       ['topics', 'retention_seconds', 'INTEGER'],
       ['logs', 'retention_seconds', 'INTEGER'],
+      ['subscriptions', 'expiration_ttl_seconds', 'INTEGER'],
+      ['subscriptions', 'expires_at', 'INTEGER'],
     ];
     for (const [table, column, type] of added) {
       const columns = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];

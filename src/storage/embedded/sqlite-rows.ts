@@ -93,6 +93,8 @@ export function subscriptionFrom(row: Row): SubscriptionRecord {
       version: row.cursor_version as number,
     },
     pushStatus: (row.push_status as string | null) ?? null,
+    expirationTtlSeconds: (row.expiration_ttl_seconds as number | null) ?? null,
+    expiresAt: row.expires_at === null || row.expires_at === undefined ? null : toDate(row.expires_at),
   };
 }
 
@@ -174,6 +176,8 @@ export const SUBSCRIPTION_COLUMNS = {
   pushConfig: (value: PushConfigRecord | null) => (value === null ? null : JSON.stringify(value)),
   authorizedUsers: asJson,
   pushStatus: same,
+  expirationTtlSeconds: same,
+  expiresAt: (value: Date | null) => (value === null ? null : value.getTime()),
 };
 export const RENAMED_COLUMNS: Record<string, string> = {
   'authorized_users = ?': 'acl = ?',

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Page, PageQuery } from '../../common/pagination.js';
-import type { LeaseRecord, LeaseState, SubscriptionRecord } from '../ports/records.js';
+import type { LeaseRecord, LeaseState, SubscriptionActivity, SubscriptionRecord } from '../ports/records.js';
 import type {
   NewCursor,
   NewLeaseState,
@@ -17,8 +17,8 @@ export class SqliteSubscriptionStore extends SqliteAdapter implements Subscripti
   async createSubscription(s: SubscriptionRecord): Promise<boolean> {
     return this.insertUnique(
       `INSERT INTO subscriptions (project_uuid, name, topic_name, ack_deadline, push_config, acl, ack_mode, created_on,
-         ack_floor, read_offset, window_end, window_pulled_at, cursor_version, push_status)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         ack_floor, read_offset, window_end, window_pulled_at, cursor_version, push_status, expiration_ttl_seconds, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         s.projectUuid,
         s.name,
@@ -34,6 +34,8 @@ export class SqliteSubscriptionStore extends SqliteAdapter implements Subscripti
         s.cursor.window?.pulledAt.getTime() ?? null,
         s.cursor.version,
         s.pushStatus,
+        s.expirationTtlSeconds,
+        s.expiresAt?.getTime() ?? null,
       ],
     );
   }
@@ -67,6 +69,22 @@ export class SqliteSubscriptionStore extends SqliteAdapter implements Subscripti
       subscriptionFrom,
     );
     return outcome === 'missing' || outcome === 'name-taken' ? null : outcome;
+  }
+
+  async recordActivity(activity: readonly SubscriptionActivity[]): Promise<void> {
+    const move = this.sql(
+      `UPDATE subscriptions SET expires_at = MAX(expires_at, ?)
+       WHERE project_uuid = ? AND name = ? AND expiration_ttl_seconds = ?`,
+    );
+    this.db.transaction(() => {
+      for (const a of activity) move.run(a.at.getTime() + a.ttlSeconds * 1000, a.projectUuid, a.name, a.ttlSeconds);
+    }).immediate();
+  }
+
+  async expiredSubscriptions(now: Date, limit: number): Promise<SubscriptionRecord[]> {
+    return this.sql('SELECT * FROM subscriptions WHERE expires_at <= ? ORDER BY expires_at LIMIT ?')
+      .all(now.getTime(), limit)
+      .map((row) => subscriptionFrom(row as Row));
   }
 
   async deleteSubscription(projectUuid: string, name: string): Promise<boolean> {

@@ -95,6 +95,8 @@ export function subscriptionFrom(d: Doc): SubscriptionRecord {
       version: c.version,
     },
     pushStatus: d.pushStatus ?? null,
+    expirationTtlSeconds: d.expirationTtlSeconds ?? null,
+    expiresAt: d.expiresAt ?? null,
   };
 }
 

@@ -115,11 +115,14 @@ export const SubscriptionSchema = new Schema(
       acked: { type: [Number], default: undefined },
     },
     pushStatus: { type: String, default: null },
+    expirationTtlSeconds: { type: Number, default: null },
+    expiresAt: { type: Date, default: null },
   },
   { ...options, collection: 'subscriptions' },
 );
 SubscriptionSchema.index({ projectUuid: 1, name: 1 }, { unique: true });
 SubscriptionSchema.index({ projectUuid: 1, topicName: 1 });
+SubscriptionSchema.index({ expiresAt: 1 }, { sparse: true });
 
 /** Messages per topic per UTC day. `batches` keeps the ids of the last roll-ups applied, which makes them idempotent. */
 export const DailyCountSchema = new Schema(

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FilterQuery } from 'mongoose';
 import type { Page, PageQuery } from '../../common/pagination.js';
-import type { LeaseRecord, LeaseState, SubscriptionRecord } from '../ports/records.js';
+import type { LeaseRecord, LeaseState, SubscriptionActivity, SubscriptionRecord } from '../ports/records.js';
 import type {
   NewCursor,
   NewLeaseState,
@@ -49,6 +49,32 @@ export class MongoSubscriptionStore implements SubscriptionStore {
     const set = setOf(patch, { authorizedUsers: 'acl' });
     const outcome = await update(this.m.subscriptions, { projectUuid, name }, set, subscriptionFrom);
     return typeof outcome === 'string' ? null : outcome;
+  }
+
+  recordActivity(activity: readonly SubscriptionActivity[]): Promise<void> {
+    return run(async () => {
+      if (activity.length === 0) return;
+      await this.m.subscriptions.bulkWrite(
+        activity.map((a) => ({
+          updateOne: {
+            filter: { projectUuid: a.projectUuid, name: a.name, expirationTtlSeconds: a.ttlSeconds },
+            update: { $max: { expiresAt: new Date(a.at.getTime() + a.ttlSeconds * 1000) } },
+          },
+        })),
+        { ordered: false },
+      );
+    });
+  }
+
+  expiredSubscriptions(now: Date, limit: number): Promise<SubscriptionRecord[]> {
+    return run(async () => {
+      const docs = (await this.m.subscriptions.collection
+        .find({ expiresAt: { $ne: null, $lte: now } })
+        .sort({ expiresAt: 1 })
+        .limit(limit)
+        .toArray()) as Doc[];
+      return docs.map(subscriptionFrom);
+    });
   }
 
   deleteSubscription(projectUuid: string, name: string): Promise<boolean> {

@@ -141,6 +141,21 @@ export interface SubscriptionRecord {
    * outcome changes; null while deliveries succeed or before the first attempt (spec 4.6 `pushStatus`).
    */
   readonly pushStatus: string | null;
+  /**
+   * `expirationPolicy.ttl` in seconds (pubsub-extensions 7): house-keeping deletes the subscription once `expiresAt`
+   * passed, which every pull, acknowledge or push delivery moves to that time + ttl. Both null: it never expires.
+   */
+  readonly expirationTtlSeconds: number | null;
+  readonly expiresAt: Date | null;
+}
+
+/** Activity on a subscription that expires (a pull, acknowledge or push), recorded in batches. */
+export interface SubscriptionActivity {
+  readonly projectUuid: string;
+  readonly name: string;
+  /** The ttl the activity was seen with: a batch never applies an old ttl after a change of the policy. */
+  readonly ttlSeconds: number;
+  readonly at: Date;
 }
 
 /** A message as a publisher hands it over. */

@@ -1,9 +1,11 @@
 import type { Page, PageQuery } from '../../common/pagination.js';
-import type { CursorState, LeaseState, PushConfigRecord, SubscriptionRecord } from './records.js';
+import type { CursorState, LeaseState, PushConfigRecord, SubscriptionActivity, SubscriptionRecord } from './records.js';
 
 export const SUBSCRIPTIONS = Symbol('SubscriptionStore');
 
-export type SubscriptionPatch = Partial<Pick<SubscriptionRecord, 'ackDeadlineSeconds' | 'authorizedUsers' | 'pushStatus'>> & {
+export type SubscriptionPatch = Partial<
+  Pick<SubscriptionRecord, 'ackDeadlineSeconds' | 'authorizedUsers' | 'pushStatus' | 'expirationTtlSeconds' | 'expiresAt'>
+> & {
   pushConfig?: PushConfigRecord | null;
 };
 
@@ -53,4 +55,11 @@ export interface SubscriptionStore {
    * cursor still has `expectedVersion` (which it increments, as compareAndSetCursor does); says whether it applied.
    */
   compareAndSetLeases(projectUuid: string, name: string, expectedVersion: number, next: NewLeaseState): Promise<boolean>;
+  /**
+   * Moves `expiresAt` of each subscription to its activity's time + ttl, never backwards, and only while the stored ttl
+   * is still the one the activity was seen with.
+   */
+  recordActivity(activity: readonly SubscriptionActivity[]): Promise<void>;
+  /** Up to `limit` subscriptions whose `expiresAt` is at or before `now`, soonest first. */
+  expiredSubscriptions(now: Date, limit: number): Promise<SubscriptionRecord[]>;
 }
