@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { CountedKind, DailyCount, ResourceCount, SubscriptionRecord, TopicRecord } from '../../src/storage/ports/records.js';
 import type { OpenHarness } from './harness.js';
-import { name, sorted, type Stores, T0, T1, topic, useStores } from './store-fixtures.js';
+import { day, name, sorted, type Stores, T0, T1, topic, useStores } from './store-fixtures.js';
 
 /** The CounterStore port's promises (src/storage/ports/counter-store.repository.ts), for any backend. */
 export function counterStoreContract(backend: string, open: OpenHarness<Stores>): void {
@@ -19,14 +19,6 @@ export function counterStoreContract(backend: string, open: OpenHarness<Stores>)
         bytes,
       });
       const batch = (...counts: DailyCount[]) => ({ id: randomUUID(), counts });
-
-      const day = (projectUuid: string, topicName: string, d: string, messages: number): DailyCount => ({
-        projectUuid,
-        topicName,
-        day: d,
-        messages,
-        bytes: messages,
-      });
 
       it('creates counters, then adds to them; lists newest day first, then by project and topic', async () => {
         const p = await newProject();

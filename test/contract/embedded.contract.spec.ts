@@ -12,17 +12,11 @@ import { SqliteSchemaStore } from '../../src/storage/embedded/sqlite-schema-stor
 import { SqliteSubscriptionStore } from '../../src/storage/embedded/sqlite-subscription-store.repository.js';
 import { SqliteTopicStore } from '../../src/storage/embedded/sqlite-topic-store.repository.js';
 import { SqliteUserStore } from '../../src/storage/embedded/sqlite-user-store.repository.js';
-import { counterStoreContract } from './counter-store.contract.js';
 import type { Harness } from './harness.js';
 import { jobLeaseStoreContract } from './job-lease-store.contract.js';
 import { DEFAULT_RETENTION_S, messageLogContract } from './message-log.contract.js';
-import { projectStoreContract } from './project-store.contract.js';
-import { registrationStoreContract } from './registration-store.contract.js';
-import { schemaStoreContract } from './schema-store.contract.js';
+import { storeContracts } from './store-contracts.js';
 import type { Stores } from './store-fixtures.js';
-import { subscriptionStoreContract } from './subscription-store.contract.js';
-import { topicStoreContract } from './topic-store.contract.js';
-import { userStoreContract } from './user-store.contract.js';
 
 /** A fresh SQLite file in its own temp directory, removed on close. */
 async function openEmbedded<T>(adapter: (file: SqliteFile) => T): Promise<Harness<T>> {
@@ -58,15 +52,5 @@ messageLogContract(
   },
   'store',
 );
-for (const contract of [
-  projectStoreContract,
-  userStoreContract,
-  topicStoreContract,
-  subscriptionStoreContract,
-  schemaStoreContract,
-  registrationStoreContract,
-  counterStoreContract,
-]) {
-  contract('embedded', openStores);
-}
+storeContracts('embedded', openStores);
 jobLeaseStoreContract('embedded', () => openEmbedded((file) => new SqliteJobLeaseStore(file)));

@@ -15,14 +15,8 @@ import { dropBackendData, kafkaMongoEnv, uniqueDatabase } from '../support/backe
 import type { Harness } from './harness.js';
 import { jobLeaseStoreContract } from './job-lease-store.contract.js';
 import { DEFAULT_RETENTION_S, messageLogContract } from './message-log.contract.js';
-import { counterStoreContract } from './counter-store.contract.js';
-import { projectStoreContract } from './project-store.contract.js';
-import { registrationStoreContract } from './registration-store.contract.js';
-import { schemaStoreContract } from './schema-store.contract.js';
+import { storeContracts } from './store-contracts.js';
 import type { Stores } from './store-fixtures.js';
-import { subscriptionStoreContract } from './subscription-store.contract.js';
-import { topicStoreContract } from './topic-store.contract.js';
-import { userStoreContract } from './user-store.contract.js';
 
 /** The Kafka message log on the broker of scripts/services/kafka.sh; its topics are deleted on close. */
 async function openKafka(): Promise<Harness<KafkaMessageLog>> {
@@ -69,15 +63,5 @@ async function openMongoWith<T>(adapter: (connection: mongoose.Connection) => Pr
 }
 
 messageLogContract('kafka', openKafka, 'broker');
-for (const contract of [
-  projectStoreContract,
-  userStoreContract,
-  topicStoreContract,
-  subscriptionStoreContract,
-  schemaStoreContract,
-  registrationStoreContract,
-  counterStoreContract,
-]) {
-  contract('mongodb', openMongo);
-}
+storeContracts('mongodb', openMongo);
 jobLeaseStoreContract('mongodb', () => openMongoWith(async (connection) => MongoJobLeaseStore.on(connection)));

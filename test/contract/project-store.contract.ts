@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { DailyCount } from '../../src/storage/ports/records.js';
 import type { OpenHarness } from './harness.js';
-import { name, project, type Stores, T1, useStores } from './store-fixtures.js';
+import { day, name, project, type Stores, T1, useStores } from './store-fixtures.js';
 
 /** The ProjectStore port's promises (src/storage/ports/project-store.repository.ts), for any backend. */
 export function projectStoreContract(backend: string, open: OpenHarness<Stores>): void {
@@ -105,14 +104,6 @@ export function projectStoreContract(backend: string, open: OpenHarness<Stores>)
     });
 
     describe('house-keeping', () => {
-      const day = (projectUuid: string, topicName: string, d: string, messages: number): DailyCount => ({
-        projectUuid,
-        topicName,
-        day: d,
-        messages,
-        bytes: messages,
-      });
-
       it('removeOrphans removes what refers to a missing project, and nothing of a project that exists', async () => {
         const ghost = randomUUID(); // a project deleted while its children were still being written
         const live = await newProject();

@@ -10,6 +10,7 @@ import type { SubscriptionStore } from '../../src/storage/ports/subscription-sto
 import type { TopicStore } from '../../src/storage/ports/topic-store.repository.js';
 import type { UserStore } from '../../src/storage/ports/user-store.repository.js';
 import type {
+  DailyCount,
   ProjectRecord,
   PushConfigRecord,
   RegistrationRecord,
@@ -145,6 +146,15 @@ export const PUSH: PushConfigRecord = {
   mattermostChannel: '',
   base64Decode: true,
 };
+
+/** A daily counter whose bytes equal its messages. */
+export const day = (projectUuid: string, topicName: string, d: string, messages: number): DailyCount => ({
+  projectUuid,
+  topicName,
+  day: d,
+  messages,
+  bytes: messages,
+});
 
 export const sorted = (names: readonly string[]): string[] => [...names].sort();
 

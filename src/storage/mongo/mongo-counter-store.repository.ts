@@ -12,9 +12,12 @@ import type {
   ResourceCountBatch,
   ResourceCounters,
 } from '../ports/records.js';
-import { type Doc, RECENT_BATCHES } from './mongo-docs.js';
+import type { Doc } from './mongo-docs.js';
 import { isDuplicate, run } from './mongo-errors.js';
 import { MongoModels } from './mongo-models.js';
+
+/** How many recent batch ids a counter remembers: retries follow their failure closely. */
+const RECENT_BATCHES = 50;
 
 /** Daily counters, resource counters and node samples, each counter one document changed by single-document updates. */
 @Injectable()

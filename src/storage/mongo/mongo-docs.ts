@@ -202,9 +202,6 @@ export function aclNames(model: Model<Doc>, projectUuid: string, userUuid: strin
   );
 }
 
-/** How many recent batch ids a counter remembers: retries follow their failure closely. */
-export const RECENT_BATCHES = 50;
-
 export function withAcl(query: FilterQuery<Doc>, aclUser: string | undefined): FilterQuery<Doc> {
   return aclUser === undefined ? query : { ...query, acl: aclUser };
 }

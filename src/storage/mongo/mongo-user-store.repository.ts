@@ -72,10 +72,10 @@ export class MongoUserStore implements UserStore {
       for (let round = 0; round < MAX_ROUNDS; round++) {
         const stored = await users.findOne({ uuid: userUuid }, { projection: { projects: 1 } });
         if (stored === null) return null;
-        const current = (stored.projects ?? []) as Membership[];
-        const next = [...current.filter((m) => m.projectUuid !== membership.projectUuid), membershipDoc(membership)];
+        const current = stored.projects as Membership[] | undefined;
+        const next = [...(current ?? []).filter((m) => m.projectUuid !== membership.projectUuid), membershipDoc(membership)];
         const changed = await users.findOneAndUpdate(
-          { uuid: userUuid, projects: current },
+          { uuid: userUuid, projects: current ?? { $exists: false } },
           { $set: { projects: next, modifiedOn } },
           { returnDocument: 'after' },
         );
