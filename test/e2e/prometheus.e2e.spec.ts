@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { VERSION } from '../../src/health/version.js';
 import { LEASED_JOBS } from '../../src/housekeeping/housekeeping.service.js';
 import { type RunningApp, startApp } from '../support/app.js';
+import { ROOT } from '../support/child-server.js';
 import { amsError, type Client } from '../support/client.js';
 import { newProject, type ProjectFixture } from '../support/fixtures.js';
 import { type PromSample, samplesOf, scrape, scrapeUntil, valueOf } from '../support/prometheus.js';
@@ -10,6 +13,7 @@ import { type PromSample, samplesOf, scrape, scrapeUntil, valueOf } from '../sup
 /** GET /metrics (Prometheus text format): counters after known traffic, the request histogram, backlog gauges, the bearer protection. */
 
 const METRICS_TOKEN = 'scrape-token-0123456789';
+const PROMTOOL = `${ROOT}.tools/bin/promtool`;
 const PUBLISH = '/v1/projects/{project}/topics/{topic}:publish';
 const PULL = '/v1/projects/{project}/subscriptions/{subscription}:pull';
 const ACK = '/v1/projects/{project}/subscriptions/{subscription}:acknowledge';
@@ -140,6 +144,18 @@ describe('Prometheus metrics (GET /metrics)', () => {
       assert.notEqual(valueOf(samples, 'ams_housekeeping_failures_total', { job }), undefined, job);
       assert.notEqual(valueOf(samples, 'ams_housekeeping_runs_total', { job }), undefined, job);
     }
+  });
+
+  it('passes `promtool check metrics` for every ams_* metric', async () => {
+    assert.ok(existsSync(PROMTOOL), `${PROMTOOL} is missing: run scripts/tools/install.sh (npm test does)`);
+    const reply = await app.client().get('/metrics', { tokenIn: 'none', headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    const families = new Set([...reply.text.matchAll(/^# TYPE (ams_\w+)/gm)].map((m) => m[1]));
+    assert.ok(families.size >= 12, [...families].join(' '));
+    const linted = spawnSync(PROMTOOL, ['check', 'metrics'], { input: reply.text, encoding: 'utf8' });
+    assert.equal(linted.error, undefined);
+    // prom-client's own nodejs_active_*_total gauges draw findings; nothing else may (ours, or a parse error).
+    const findings = `${linted.stdout}${linted.stderr}`.split('\n').filter((line) => line !== '' && !line.startsWith('nodejs_'));
+    assert.deepEqual(findings, []);
   });
 
   it('exports the process and Node.js defaults', async () => {
