@@ -31,14 +31,15 @@ export const API_TAGS: readonly { readonly name: string; readonly description: s
   { name: 'topics', description: 'Topics: publish messages, ACLs, attached schemas (spec 3.5)' },
   { name: 'subscriptions', description: 'Subscriptions: pull, acknowledge, offsets, push delivery, ACLs (spec 3.6)' },
   { name: 'schemas', description: 'Message schemas (JSON Schema, Avro) and validation (spec 3.7)' },
-  { name: 'metrics', description: 'The AMS JSON metrics and usage reports (spec 3.8)' },
+  { name: 'metrics', description: "The service's operational metrics and the VA report (spec 3.8); `:metrics` of a resource sit with it" },
   { name: 'status', description: 'Health and version of the service; no token needed (spec 3.8)' },
   { name: 'monitoring', description: 'Prometheus scrape endpoint, outside /v1 (docs/operations-metrics.md)' },
 ];
 
 /**
  * Operation ids as API names (`listProjects`, `publishMessages`), by controller and handler. A handler missing here
- * gets `<handler><Resource>` (`fooTopics`), still unique and readable; a unit test keeps the table complete.
+ * gets `<handler><Resource>` (`fooTopics`), still unique and readable; test/e2e/openapi.e2e.spec.ts keeps the table
+ * complete.
  */
 export const OPERATION_IDS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   ProjectsController: { list: 'listProjects', create: 'createProject', show: 'getProject', update: 'updateProject', delete: 'deleteProject' },
