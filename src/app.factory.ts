@@ -7,12 +7,13 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { AppModule } from './app.module.js';
 import { sendError } from './ams-exception.filter.js';
 import { parseJsonBody } from './common/json-body.js';
-import { completeOpenApi } from './common/openapi-document.js';
+import { completeOpenApi, DOCUMENT_OPTIONS, METRICS_SECURITY, SWAGGER_UI_OPTIONS } from './common/openapi-document.js';
 import { RouteTable } from './common/route-table.js';
 import type { Clock } from './common/time.js';
 import type { AmsConfig } from './config/config.js';
 import { VERSION } from './health/version.js';
 import { AmsMetrics } from './metrics/ams-metrics.js';
+import { pullMayWait } from './metrics/series-cap.js';
 
 export interface AppOptions {
   readonly clock?: Clock;
@@ -62,7 +63,7 @@ export async function createApp(config: AmsConfig, options: AppOptions = {}): Pr
   });
   // Before app.init() registers the routes, so that every route (and the 404 handler) gets the hook.
   observeRequests(fastify, app.get(AmsMetrics));
-  SwaggerModule.setup('docs', app, buildOpenApi(app), { jsonDocumentUrl: 'docs/openapi.json' });
+  SwaggerModule.setup('docs', app, buildOpenApi(app), SWAGGER_UI_OPTIONS);
   await app.init();
   await fastify.ready();
   return app;
@@ -100,12 +101,13 @@ function configureFastify(fastify: FastifyInstance, config: AmsConfig): void {
 }
 
 /**
- * Every answered request into `ams_http_request_duration_seconds`, errors and 404s included: a Fastify hook sees them
+ * Every answered API request into `ams_http_request_duration_seconds`, errors and 404s included: a Fastify hook sees them
  * all, where a Nest interceptor would miss the router's and the guard's refusals. `elapsedTime` runs from onRequest.
  */
 function observeRequests(fastify: FastifyInstance, metrics: AmsMetrics): void {
   fastify.addHook('onResponse', async (request, reply) => {
-    metrics.observeRequest(request.routeOptions.url, request.method, reply.statusCode, reply.elapsedTime / 1000);
+    const seconds = reply.elapsedTime / 1000;
+    metrics.observeRequest(request.routeOptions.url, request.method, reply.statusCode, seconds, pullMayWait(request.body));
   });
 }
 
@@ -121,6 +123,7 @@ export function buildOpenApi(app: NestFastifyApplication): OpenAPIObject {
     .addServer('/', 'this service')
     .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'x-api-key')
     .addApiKey({ type: 'apiKey', in: 'query', name: 'key' }, 'key')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque', description: 'AMS_METRICS_TOKEN, for GET /metrics only' }, METRICS_SECURITY)
     .build();
-  return completeOpenApi(SwaggerModule.createDocument(app, config));
+  return completeOpenApi(SwaggerModule.createDocument(app, config, DOCUMENT_OPTIONS));
 }

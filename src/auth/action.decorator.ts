@@ -9,6 +9,9 @@ export const OPEN_KEY = 'ams:open';
 export const Action = (action: AmsAction): MethodDecorator =>
   applyDecorators(SetMetadata(ACTION_KEY, action), ApiSecurity('x-api-key'), ApiSecurity('key'));
 
-/** A route anyone may call (status, version, profile): the handler decides what a token, if any, may see. */
-export const Open = (): MethodDecorator =>
-  applyDecorators(SetMetadata(OPEN_KEY, true), ApiSecurity('x-api-key'), ApiSecurity('key'), ApiSecurity({}));
+/**
+ * A route anyone may call (status, version, profile): the handler decides what a token, if any, may see. `schemes`:
+ * the OpenAPI security schemes it reads, when not the AMS token's (`GET /metrics` reads a bearer token).
+ */
+export const Open = (schemes: readonly string[] = ['x-api-key', 'key']): MethodDecorator =>
+  applyDecorators(SetMetadata(OPEN_KEY, true), ...schemes.map((scheme) => ApiSecurity(scheme)), ApiSecurity({}));

@@ -79,6 +79,11 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
       labelNames: ['job'],
       registers: [registry],
     });
+    // Every job's series exists from the start, so that the first failure is an increase.
+    for (const job of LEASED_JOBS) {
+      this.runs.inc({ job }, 0);
+      this.failures.inc({ job }, 0);
+    }
   }
 
   onApplicationBootstrap(): void {

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
-import { BoundedLabels, routeLabel } from './series-cap.js';
+import { VERSION } from '../health/version.js';
+import { BoundedLabels, timedRoute } from './series-cap.js';
 
 /** Request duration buckets, seconds: from a cached point read to a long poll. */
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
@@ -29,7 +30,7 @@ export class AmsMetrics {
     const registers = [registry];
     this.requestDuration = new Histogram({
       name: 'ams_http_request_duration_seconds',
-      help: 'Duration of HTTP requests, by route pattern (OpenAPI spelling; "unmatched" for unknown routes), method and status',
+      help: 'Duration of API requests, by route pattern (OpenAPI spelling; "unmatched" for unknown routes; pulls that may wait as ":pull (long-poll)"), method and status',
       labelNames: ['route', 'method', 'status'],
       buckets: DURATION_BUCKETS,
       registers,
@@ -39,20 +40,30 @@ export class AmsMetrics {
     const subscriptionCounter = (name: string, help: string): Counter<SubscriptionLabel> =>
       new Counter({ name, help, labelNames: ['project', 'subscription'], registers });
     this.published = topicCounter('ams_messages_published_total', 'Messages published, by project and topic');
-    this.publishedBytes = topicCounter('ams_message_bytes_published_total', 'Data bytes (base64 text) of the messages published');
+    this.publishedBytes = topicCounter('ams_messages_published_bytes_total', 'Data bytes (base64 text) of the messages published');
     this.pulled = subscriptionCounter('ams_messages_pulled_total', 'Messages returned by pulls, by project and subscription');
-    this.pulledBytes = subscriptionCounter('ams_message_bytes_pulled_total', 'Data bytes (base64 text) of the messages returned by pulls');
+    this.pulledBytes = subscriptionCounter('ams_messages_pulled_bytes_total', 'Data bytes (base64 text) of the messages returned by pulls');
     this.acknowledged = subscriptionCounter(
       'ams_messages_acknowledged_total',
       'Messages an acknowledge moved the subscription past, by project and subscription',
     );
+    new Gauge({
+      name: 'ams_build_info',
+      help: 'Always 1: the AMS version and the storage backend of this process, as labels',
+      labelNames: ['version', 'store', 'nodejs_version'],
+      registers,
+    }).set({ version: VERSION, store: config.store, nodejs_version: process.version }, 1);
     this.topicLabels = new BoundedLabels(['project', 'topic'], config.metricsMaxSeries);
     this.subscriptionLabels = new BoundedLabels(['project', 'subscription'], config.metricsMaxSeries);
   }
 
-  /** One answered request; `routePattern` is the router's pattern, undefined when no route matched. */
-  observeRequest(routePattern: string | undefined, method: string, status: number, seconds: number): void {
-    this.requestDuration.observe({ route: routeLabel(routePattern), method, status: String(status) }, seconds);
+  /**
+   * One answered request; `routePattern` is the router's pattern, undefined when no route matched. `waits`: a pull that
+   * asked to wait for messages. Requests outside the API (Swagger UI, `/metrics`) are not timed (timedRoute).
+   */
+  observeRequest(routePattern: string | undefined, method: string, status: number, seconds: number, waits = false): void {
+    const route = timedRoute(routePattern, waits);
+    if (route !== null) this.requestDuration.observe({ route, method, status: String(status) }, seconds);
   }
 
   recordPublished(project: string, topic: string, messages: number, bytes: number): void {

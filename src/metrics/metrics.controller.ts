@@ -1,5 +1,5 @@
 import { applyDecorators, Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { Action, Open } from '../auth/action.decorator.js';
 import { type Caller, CallerParam, Context, type RequestContext, UrlProject } from '../auth/caller.js';
 import { AmsError } from '../common/ams-error.js';
@@ -40,6 +40,7 @@ export class MetricsController {
   })
   @ReportQueries()
   @ApiOkResponse({ type: UsageReportDto })
+  @ApiUnauthorizedResponse({ description: 'no user token (UNAUTHORIZED)' })
   usageReport(
     @Context() ctx: RequestContext,
     @Query('start_date') startDate?: string | string[],

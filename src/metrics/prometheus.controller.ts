@@ -1,10 +1,11 @@
 import { Controller, Get, Header, Inject, Req } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { prometheusContentType, Registry } from 'prom-client';
 import { Open } from '../auth/action.decorator.js';
 import { sameSecret } from '../auth/token-vault.js';
 import { AmsError } from '../common/ams-error.js';
+import { METRICS_SECURITY } from '../common/openapi-document.js';
 import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
 
 /** The token of an `Authorization: Bearer <token>` header (the scheme is case-insensitive, RFC 7235), else null. */
@@ -26,13 +27,12 @@ export class PrometheusController {
   ) {}
 
   @Get('metrics')
-  @Open()
+  @Open([METRICS_SECURITY])
   @Header('Content-Type', prometheusContentType)
   @ApiOperation({
     summary: 'Prometheus metrics of this process (text exposition format)',
     description: 'With AMS_METRICS_TOKEN set, `Authorization: Bearer <token>` is required (401 otherwise).',
   })
-  @ApiHeader({ name: 'Authorization', required: false, description: '`Bearer <AMS_METRICS_TOKEN>` when that is set' })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'metrics in the Prometheus text format', schema: { type: 'string' } })
   @ApiUnauthorizedResponse({ description: 'AMS_METRICS_TOKEN is set and the bearer token is missing or wrong' })

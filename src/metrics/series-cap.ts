@@ -35,6 +35,26 @@ export function routeLabel(pattern: string | undefined): string {
   return out;
 }
 
+/** The route label of a pull that may wait for messages (`returnImmediately: false`), apart from ordinary pulls. */
+export const LONG_POLL_SUFFIX = ' (long-poll)';
+
+/**
+ * The `route` label a request is timed under in `ams_http_request_duration_seconds`, or null when it is not timed:
+ * only the API (`/v1/...`) and unmatched requests are, so Swagger UI assets and scrapes of `/metrics` stay out. A pull
+ * that may wait (`waits`) gets its own label (`...:pull (long-poll)`), so its waits never read as slow ordinary pulls.
+ */
+export function timedRoute(pattern: string | undefined, waits: boolean): string | null {
+  const route = routeLabel(pattern);
+  if (route !== UNMATCHED && !route.startsWith('/v1/')) return null;
+  return waits && route.endsWith(':pull') ? `${route}${LONG_POLL_SUFFIX}` : route;
+}
+
+/** Whether a pull body asks to wait for messages, as the pull reads it: `returnImmediately` false or "false" only. */
+export function pullMayWait(body: unknown): boolean {
+  const flag = typeof body === 'object' && body !== null ? (body as { returnImmediately?: unknown }).returnImmediately : undefined;
+  return flag === false || flag === 'false';
+}
+
 /** The `cap` entries of largest `size`, ties by key, and how many were left out. */
 export function largest<T>(
   entries: readonly T[],

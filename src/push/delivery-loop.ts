@@ -101,7 +101,10 @@ export class DeliveryLoop {
     }
     const config = subscription?.pushConfig ?? null;
     if (subscription === null || project === null || config === null || !config.verified) return { outcome: 'gone', config };
-    if (this.writtenFailure === undefined) this.writtenFailure = subscription.pushStatus;
+    if (this.writtenFailure === undefined) {
+      this.writtenFailure = subscription.pushStatus;
+      this.deps.metrics.track(project.name, subscription);
+    }
 
     // Mattermost posts the first message's text only, so it takes one message at a time and loses none.
     const max = config.type === 'mattermost' ? 1 : Math.max(1, config.maxMessages);

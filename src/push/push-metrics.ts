@@ -50,6 +50,15 @@ export class PushMetrics {
     });
   }
 
+  /**
+   * Creates the subscription's series at zero when its delivery starts, so that the first failure is an increase
+   * (`increase()`/`rate()` see nothing in a series that is born at 1).
+   */
+  track(project: string, target: PushTarget): void {
+    const labels = this.labels.of({ project, subscription: target.name });
+    for (const counter of [this.delivered, this.failures, this.retries]) counter.inc(labels, 0);
+  }
+
   countDelivered(project: string, target: PushTarget, messages: number): void {
     this.delivered.inc(this.labels.of({ project, subscription: target.name }), messages);
     this.traffic.recordPush('push_delivered', target, messages, this.clock.now());

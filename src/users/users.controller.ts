@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Delete, Get, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { Action, Open } from '../auth/action.decorator.js';
 import { type Caller, CallerParam, Context, type RequestContext } from '../auth/caller.js';
 import { AmsError } from '../common/ams-error.js';
@@ -39,6 +39,7 @@ export class UsersController {
   @Open()
   @ApiOperation({ summary: 'The calling user, token included' })
   @ApiOkResponse({ type: UserDto })
+  @ApiUnauthorizedResponse({ description: 'no user token (UNAUTHORIZED)' })
   profile(@Context() ctx: RequestContext): Promise<UserDto> {
     if (ctx.token !== 'known') throw AmsError.unauthorized();
     return this.users.profile(ctx.caller);

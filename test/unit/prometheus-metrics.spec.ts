@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { verb } from '../../src/common/routes.js';
 import { bearerToken } from '../../src/metrics/prometheus.controller.js';
-import { BoundedLabels, largest, OTHER, routeLabel, UNMATCHED } from '../../src/metrics/series-cap.js';
+import { BoundedLabels, largest, OTHER, pullMayWait, routeLabel, timedRoute, UNMATCHED } from '../../src/metrics/series-cap.js';
 import {
   firstSeenOf,
   parseSlotLease,
@@ -24,6 +24,30 @@ describe('routeLabel', () => {
   it('has one value for every request no route matched', () => {
     assert.equal(routeLabel(undefined), UNMATCHED);
     assert.equal(routeLabel(''), UNMATCHED);
+  });
+});
+
+describe('timedRoute', () => {
+  const pull = `/v1/projects/:project/subscriptions/${verb('subscription', 'pull')}`;
+
+  it('times the API and unmatched requests only, not Swagger UI or the scrape endpoint', () => {
+    assert.equal(timedRoute('/v1/projects/:project', false), '/v1/projects/{project}');
+    assert.equal(timedRoute(undefined, false), UNMATCHED);
+    for (const pattern of ['/docs', '/docs/*', '/docs/openapi.json', '/metrics']) assert.equal(timedRoute(pattern, false), null, pattern);
+  });
+
+  it('labels a pull that may wait apart from an ordinary pull, and nothing else', () => {
+    assert.equal(timedRoute(pull, false), '/v1/projects/{project}/subscriptions/{subscription}:pull');
+    assert.equal(timedRoute(pull, true), '/v1/projects/{project}/subscriptions/{subscription}:pull (long-poll)');
+    assert.equal(timedRoute('/v1/projects/:project', true), '/v1/projects/{project}');
+  });
+
+  it('reads returnImmediately as the pull does: only false or "false" waits', () => {
+    assert.equal(pullMayWait({ returnImmediately: 'false' }), true);
+    assert.equal(pullMayWait({ returnImmediately: false }), true);
+    for (const body of [{}, { returnImmediately: 'true' }, { returnImmediately: true }, null, undefined, 'x', []]) {
+      assert.equal(pullMayWait(body), false, JSON.stringify(body));
+    }
   });
 });
 

@@ -34,4 +34,20 @@ describe('PushMetrics', () => {
     assert.match(text, /^ams_push_failures_total\{project="\(other\)",subscription="\(other\)"\} 1$/m);
     assert.doesNotMatch(text, /subscription="b"/);
   });
+
+  it('creates a tracked subscription\'s series at zero, so that its first failure is an increase', async () => {
+    const traffic = { recordPush: () => undefined };
+    const registry = new Registry();
+    const metrics = new PushMetrics(registry, traffic as unknown as TrafficCounter, new SystemClock(), {
+      metricsMaxSeries: 10,
+    } as AmsConfig);
+
+    metrics.track('P', target('a'));
+    const text = await registry.metrics();
+    for (const name of ['ams_push_messages_delivered_total', 'ams_push_failures_total', 'ams_push_retries_total']) {
+      assert.match(text, new RegExp(`^${name}\\{project="P",subscription="a"\\} 0$`, 'm'));
+    }
+    metrics.countFailure('P', target('a'));
+    assert.match(await registry.metrics(), /^ams_push_failures_total\{project="P",subscription="a"\} 1$/m);
+  });
 });
