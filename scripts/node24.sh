@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-version="${AMS_NODE24_VERSION:-24.21.0}"
+version="${NODE24_VERSION:-24.21.0}"
 if command -v node >/dev/null && [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 24 ]; then
   dirname "$(command -v node)"
   exit 0

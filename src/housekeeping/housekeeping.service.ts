@@ -10,6 +10,7 @@ import { JOB_LEASES, type JobLeaseStore } from '../storage/ports/job-lease-store
 import { MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repository.js';
 import { METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-store.repository.js';
 import { firstSeenOf, slotLeaseName, slotLeaseTtlMs, slotOf, SUSPECT_PREFIX, suspectHolder } from './slots.js';
+import { failureLevel } from '../common/outage.js';
 
 /** The jobs that run once per interval across all replicas, in this order. */
 export const LEASED_JOBS = ['expired-leases', 'counter-compaction', 'orphans'] as const;
@@ -99,7 +100,7 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
       this.handled.set(job, slot);
       if (!mine) return; // another replica runs this slot
     } catch (err) {
-      this.logger.warn(`${job}: slot ${slot} not taken, trying again: ${String(err)}`);
+      this.logger[failureLevel(err)](`${job}: slot ${slot} not taken, trying again: ${String(err)}`);
       return;
     }
     try {
@@ -108,7 +109,7 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
       this.logger.debug(`${job} ran in slot ${slot}: ${outcome}`);
     } catch (err) {
       this.failures.inc({ job });
-      this.logger.warn(`${job} failed in slot ${slot}: ${String(err)}`);
+      this.logger[failureLevel(err)](`${job} failed in slot ${slot}: ${String(err)}`);
       // Hand the slot back, so this or another replica tries again within the interval.
       this.handled.delete(job);
       await this.leases.release(lease, this.holder).catch(() => undefined);

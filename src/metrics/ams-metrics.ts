@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
 import { BoundedLabels, routeLabel } from './series-cap.js';
 
@@ -24,6 +24,7 @@ export class AmsMetrics {
   private readonly acknowledged: Counter<SubscriptionLabel>;
   private readonly topicLabels: BoundedLabels<TopicLabel>;
   private readonly subscriptionLabels: BoundedLabels<SubscriptionLabel>;
+  private readonly backendUp: Gauge<'backend'>;
 
   constructor(registry: Registry, @Inject(AMS_CONFIG) config: AmsConfig) {
     const registers = [registry];
@@ -46,6 +47,12 @@ export class AmsMetrics {
       'ams_messages_acknowledged_total',
       'Messages an acknowledge moved the subscription past, by project and subscription',
     );
+    this.backendUp = new Gauge({
+      name: 'ams_backend_up',
+      help: 'Whether the last check of a storage dependency (sqlite, mongodb, kafka) got an answer: 1 yes, 0 no',
+      labelNames: ['backend'],
+      registers,
+    });
     this.topicLabels = new BoundedLabels(['project', 'topic'], config.metricsMaxSeries);
     this.subscriptionLabels = new BoundedLabels(['project', 'subscription'], config.metricsMaxSeries);
   }
@@ -53,6 +60,11 @@ export class AmsMetrics {
   /** One answered request; `routePattern` is the router's pattern, undefined when no route matched. */
   observeRequest(routePattern: string | undefined, method: string, status: number, seconds: number): void {
     this.requestDuration.observe({ route: routeLabel(routePattern), method, status: String(status) }, seconds);
+  }
+
+  /** The state the health monitor (src/health) saw in its last check of one storage dependency. */
+  setBackendUp(backend: string, up: boolean): void {
+    this.backendUp.set({ backend }, up ? 1 : 0);
   }
 
   recordPublished(project: string, topic: string, messages: number, bytes: number): void {

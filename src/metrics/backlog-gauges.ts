@@ -8,6 +8,7 @@ import { METADATA_STORE, type MetadataStore } from '../storage/ports/metadata-st
 import type { LogBounds } from '../storage/ports/records.js';
 import { clampFloor } from '../subscriptions/cumulative-ack.js';
 import { largest } from './series-cap.js';
+import { failureLevel } from '../common/outage.js';
 
 /** One gauge value with its labels. */
 export interface Sample<L extends string> {
@@ -85,7 +86,7 @@ export class BacklogGauges implements OnApplicationBootstrap {
     try {
       await this.refresh();
     } catch (err) {
-      this.logger.warn(`backlog gauges not refreshed: ${String(err)}`);
+      this.logger[failureLevel(err)](`backlog gauges not refreshed: ${String(err)}`);
     }
   }
 

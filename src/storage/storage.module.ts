@@ -1,12 +1,16 @@
 import { type DynamicModule, Global, Module, type Type } from '@nestjs/common';
+import { getConnectionToken } from '@nestjs/mongoose';
+import type { Connection } from 'mongoose';
 import type { StoreKind } from '../config/config.js';
 import { EmbeddedStoreModule } from './embedded/embedded-store.module.js';
 import { KafkaMessageLog } from './kafka/kafka-message-log.repository.js';
+import { mongoProbe } from './mongo/mongo-backend-probe.js';
 import { MongoJobLeaseStore } from './mongo/mongo-job-lease-store.repository.js';
 import { MongoMetadataStore } from './mongo/mongo-metadata-store.repository.js';
 import { MongoStoreModule } from './mongo/mongo-store.module.js';
+import { BACKEND_PROBES } from './ports/backend-probe.repository.js';
 import { JOB_LEASES } from './ports/job-lease-store.repository.js';
-import { MESSAGE_LOG } from './ports/message-log.repository.js';
+import { MESSAGE_LOG, type MessageLog } from './ports/message-log.repository.js';
 import { METADATA_STORE } from './ports/metadata-store.repository.js';
 
 /** Production: message logs in Kafka, everything else in MongoDB (mongoose stays inside storage/mongo). */
@@ -16,8 +20,13 @@ import { METADATA_STORE } from './ports/metadata-store.repository.js';
     { provide: MESSAGE_LOG, useClass: KafkaMessageLog },
     { provide: METADATA_STORE, useExisting: MongoMetadataStore },
     { provide: JOB_LEASES, useExisting: MongoJobLeaseStore },
+    {
+      provide: BACKEND_PROBES,
+      inject: [getConnectionToken(), MESSAGE_LOG],
+      useFactory: (connection: Connection, log: MessageLog) => [mongoProbe(connection), { backend: 'kafka', ping: () => log.ping() }],
+    },
   ],
-  exports: [MESSAGE_LOG, METADATA_STORE, JOB_LEASES],
+  exports: [MESSAGE_LOG, METADATA_STORE, JOB_LEASES, BACKEND_PROBES],
 })
 class KafkaMongoStoreModule {}
 
@@ -36,4 +45,4 @@ export class StorageModule {
   }
 }
 
-export { JOB_LEASES, MESSAGE_LOG, METADATA_STORE };
+export { BACKEND_PROBES, JOB_LEASES, MESSAGE_LOG, METADATA_STORE };

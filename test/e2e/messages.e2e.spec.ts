@@ -365,8 +365,8 @@ describe('messages', () => {
       assert.deepEqual(ids(await pull(s)), ['3']);
     });
 
-    it('stops waiting after AMS_PULL_MAX_WAIT_S and returns what it has', async () => {
-      const short = await startApp({ AMS_PULL_MAX_WAIT_S: '1' });
+    it('stops waiting after AMS_PULL_MAX_WAIT_S (fractions allowed) and returns what it has', async () => {
+      const short = await startApp({ AMS_PULL_MAX_WAIT_S: '0.5' });
       try {
         const project = await newProject(short);
         const topic = await project.topic();
@@ -380,10 +380,21 @@ describe('messages', () => {
         const waited = Date.now() - started;
         assert.equal(reply.status, 200, reply.text);
         assert.deepEqual(ids(reply.body.receivedMessages), ['0']);
-        assert.ok(waited >= 900 && waited < 5000, `waited ${waited} ms`);
+        assert.ok(waited >= 450 && waited < 5000, `waited ${waited} ms`);
       } finally {
         await short.close();
       }
+    });
+
+    it('by default a pull that found some waits at most the 2 s fill wait for the rest (issue 17)', async () => {
+      const s = await setup();
+      await publish(s, 'one', 'two');
+      const started = Date.now();
+      const reply = await app.admin.post(`${s.subPath}:pull`, { maxMessages: '3', returnImmediately: 'false' });
+      const waited = Date.now() - started;
+      assert.equal(reply.status, 200, reply.text);
+      assert.deepEqual(ids(reply.body.receivedMessages), ['0', '1'], 'fewer than asked is a valid answer (spec 8.4)');
+      assert.ok(waited >= 1500 && waited < 15_000, `waited ${waited} ms`);
     });
 
     it('lets only the service admin pull a push subscription', async () => {

@@ -1,8 +1,10 @@
 import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { AMS_CONFIG, type AmsConfig } from '../../config/config.js';
+import { BACKEND_PROBES } from '../ports/backend-probe.repository.js';
 import { JOB_LEASES } from '../ports/job-lease-store.repository.js';
 import { MESSAGE_LOG } from '../ports/message-log.repository.js';
 import { METADATA_STORE } from '../ports/metadata-store.repository.js';
+import { sqliteProbes } from './sqlite-backend-probe.js';
 import { SqliteFile } from './sqlite-file.js';
 import { SqliteJobLeaseStore } from './sqlite-job-lease-store.repository.js';
 import { SqliteMessageLog } from './sqlite-message-log.repository.js';
@@ -24,7 +26,8 @@ class SqliteFileCloser implements OnApplicationShutdown {
     { provide: MESSAGE_LOG, useClass: SqliteMessageLog },
     { provide: METADATA_STORE, useClass: SqliteMetadataStore },
     { provide: JOB_LEASES, useClass: SqliteJobLeaseStore },
+    { provide: BACKEND_PROBES, inject: [SqliteFile], useFactory: sqliteProbes },
   ],
-  exports: [MESSAGE_LOG, METADATA_STORE, JOB_LEASES],
+  exports: [MESSAGE_LOG, METADATA_STORE, JOB_LEASES, BACKEND_PROBES],
 })
 export class EmbeddedStoreModule {}
