@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import { Registry } from 'prom-client';
-import { createLogger, PinoNestLogger } from '../../src/common/logger.js';
+import { PinoNestLogger } from '../../src/common/logger.js';
 import { SystemClock } from '../../src/common/time.js';
 import { loadConfig } from '../../src/config/config.js';
 import { HealthService } from '../../src/health/health.service.js';
 import { AmsMetrics } from '../../src/metrics/ams-metrics.js';
 import type { BackendProbe } from '../../src/storage/ports/backend-probe.repository.js';
 import { StoreUnavailableError } from '../../src/storage/ports/store-errors.js';
+import { capturedLogger } from '../support/log-lines.js';
 
 /** A backend that answers while `up` is true, the way an adapter fails (StoreUnavailableError). */
 class SwitchableBackend implements BackendProbe {
@@ -21,14 +21,8 @@ class SwitchableBackend implements BackendProbe {
 }
 
 describe('HealthService: backend state, gauge and log', () => {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  Logger.overrideLogger(new PinoNestLogger(createLogger('debug', sink)));
+  const { logger, lines } = capturedLogger('debug');
+  Logger.overrideLogger(new PinoNestLogger(logger));
   after(() => Logger.overrideLogger(['log', 'error', 'warn']));
 
   it('logs once per state change, not per check, and sets ams_backend_up per backend', async () => {

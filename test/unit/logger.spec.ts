@@ -1,19 +1,7 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { createLogger, loggablePath, PinoNestLogger } from '../../src/common/logger.js';
-
-/** A pino logger at `level` whose lines land in the returned array, parsed. */
-function captured(level: string): { logger: ReturnType<typeof createLogger>; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: createLogger(level, sink), lines };
-}
+import { loggablePath, PinoNestLogger } from '../../src/common/logger.js';
+import { capturedLogger } from '../support/log-lines.js';
 
 describe('loggablePath: no token of an unrouted request reaches the log', () => {
   const cases: [string, string][] = [
@@ -40,7 +28,7 @@ describe('loggablePath: no token of an unrouted request reaches the log', () => 
 
 describe('one log schema for Nest and Fastify', () => {
   it('writes level names, ISO times and the message', () => {
-    const { logger, lines } = captured('info');
+    const { logger, lines } = capturedLogger('info');
     logger.info({ a: 1 }, 'hello');
     assert.equal(lines.length, 1);
     assert.equal(lines[0].level, 'info');
@@ -50,7 +38,7 @@ describe('one log schema for Nest and Fastify', () => {
   });
 
   it("Nest's messages go through pino with their context; route mapping and module loading at debug", () => {
-    const { logger, lines } = captured('info');
+    const { logger, lines } = capturedLogger('info');
     const nest = new PinoNestLogger(logger);
     nest.log('Mapped {/v1/projects, GET} route', 'RouterExplorer');
     nest.log('AppModule dependencies initialized', 'InstanceLoader');
@@ -67,7 +55,7 @@ describe('one log schema for Nest and Fastify', () => {
     );
     assert.equal(lines[1].backend, 'mongodb');
     assert.match(String(lines[2].stack), /at x/);
-    const debug = captured('debug');
+    const debug = capturedLogger('debug');
     new PinoNestLogger(debug.logger).log('Mapped {/v1/projects, GET} route', 'RouterExplorer');
     assert.deepEqual(debug.lines.map((l) => [l.level, l.context]), [['debug', 'RouterExplorer']]);
   });
