@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { AmsError } from '../common/ams-error.js';
 import { Clock } from '../common/time.js';
@@ -38,11 +38,13 @@ export interface StatusReport {
  * comes back, once per change, never per failed attempt.
  */
 @Injectable()
-export class HealthService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class HealthService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Health');
   private readonly up = new Map<BackendName, boolean>();
   private inFlight: Promise<BackendCheck[]> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** Set before the stores close, so that a check failing during shutdown is not reported as an outage. */
+  private stopping = false;
 
   constructor(
     @Inject(BACKEND_PROBES) private readonly probes: readonly BackendProbe[],
@@ -59,7 +61,8 @@ export class HealthService implements OnApplicationBootstrap, OnApplicationShutd
     this.timer.unref();
   }
 
-  onApplicationShutdown(): void {
+  beforeApplicationShutdown(): void {
+    this.stopping = true;
     if (this.timer !== null) clearInterval(this.timer);
   }
 
@@ -122,6 +125,7 @@ export class HealthService implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private record(backend: BackendName, error: string | undefined): void {
+    if (this.stopping) return;
     const reachable = error === undefined;
     const before = this.up.get(backend);
     this.up.set(backend, reachable);
