@@ -1,15 +1,14 @@
 # syntax=docker/dockerfile:1
 # AMS container image: the API (`node dist/main.js`, the default command) and the push worker
 # (`node dist/push-main.js`) from one image. Build: docker build -t ams .
-ARG NODE_IMAGE=node:22-bookworm-slim
+# Node 24 LTS is the target (22 the oldest supported).
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- build: compile TypeScript, then keep production dependencies only ------------------------------------------
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
-# better-sqlite3 (the embedded store) compiles its native addon when no prebuilt binary matches.
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ \
- && rm -rf /var/lib/apt/lists/*
+# better-sqlite3 (the embedded store) is a Node-API addon whose package carries binaries for linux x64/arm64 (glibc and
+# musl): no compiler needed.
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./

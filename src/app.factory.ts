@@ -1,46 +1,41 @@
 import { randomUUID } from 'node:crypto';
-import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { sendError } from './ams-exception.filter.js';
 import { parseJsonBody } from './common/json-body.js';
+import { createLogger, logRequests, PinoNestLogger } from './common/logger.js';
 import { completeOpenApi, DOCUMENT_OPTIONS, METRICS_SECURITY, SWAGGER_UI_OPTIONS } from './common/openapi-document.js';
 import { RouteTable } from './common/route-table.js';
 import type { Clock } from './common/time.js';
 import type { AmsConfig } from './config/config.js';
-import { VERSION } from './health/version.js';
+import { VERSION } from './common/version.js';
 import { AmsMetrics } from './metrics/ams-metrics.js';
 import { pullMayWait } from './metrics/series-cap.js';
 
 export interface AppOptions {
   readonly clock?: Clock;
-  /** pino level for request logs; defaults to the configured AMS_LOG_LEVEL. */
+  /** pino level of the app's logger; defaults to the configured AMS_LOG_LEVEL. */
   readonly logLevel?: string;
-}
-
-/** Request logs show the path and query, minus the tokens they can carry: `?key=` and `/users:byToken/TOKEN`. */
-export function redactUrl(url: string): string {
-  return url.replace(/([?&]key=)[^&]*/g, '$1[redacted]').replace(/(\/users:byToken\/)[^/?]*/g, '$1[redacted]');
+  /** The process's logger (main.ts), so that its lines and the app's are one stream; else the app makes its own. */
+  readonly logger?: Logger;
 }
 
 /** Builds the whole service, configured exactly as `npm start` runs it, without listening yet. */
 export async function createApp(config: AmsConfig, options: AppOptions = {}): Promise<NestFastifyApplication> {
   const routes = new RouteTable();
+  const logger = options.logger ?? createLogger(options.logLevel ?? config.logLevel);
   const adapter = new FastifyAdapter({
     ...(config.tls === null ? {} : { https: { cert: config.tls.cert, key: config.tls.key } }),
     bodyLimit: config.bodyLimit,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    logger: {
-      level: options.logLevel ?? config.logLevel,
-      redact: ['req.headers["x-api-key"]', 'req.headers.authorization'],
-      serializers: {
-        req: (req: FastifyRequest) => ({ method: req.method, url: redactUrl(req.url), id: req.id }),
-      },
-    },
+    loggerInstance: logger,
+    // Fastify's two lines per request (with the raw URL) off; logRequests writes one, without it.
+    logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 1000 },
     // The router rejects a malformed URL (400) or an over-long parameter (414) before any hook or handler runs.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -53,7 +48,7 @@ export async function createApp(config: AmsConfig, options: AppOptions = {}): Pr
   configureFastify(fastify, config);
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config, routes, options.clock), adapter, {
-    logger: nestLogger(options.logLevel ?? config.logLevel),
+    logger: new PinoNestLogger(logger),
     bodyParser: false,
   });
   app.enableCors({
@@ -63,24 +58,11 @@ export async function createApp(config: AmsConfig, options: AppOptions = {}): Pr
   });
   // Before app.init() registers the routes, so that every route (and the 404 handler) gets the hook.
   observeRequests(fastify, app.get(AmsMetrics));
+  logRequests(fastify, config.logQuietRoutes);
   SwaggerModule.setup('docs', app, buildOpenApi(app), SWAGGER_UI_OPTIONS);
   await app.init();
   await fastify.ready();
   return app;
-}
-
-/** Nest's own messages (start-up, bootstrap) as JSON lines like the request logs, at the configured level. */
-function nestLogger(level: string): ConsoleLogger | false {
-  const levels: Record<string, LogLevel[]> = {
-    fatal: ['fatal'],
-    error: ['fatal', 'error'],
-    warn: ['fatal', 'error', 'warn'],
-    info: ['fatal', 'error', 'warn', 'log'],
-    debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-    trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-  };
-  const logLevels = levels[level];
-  return logLevels === undefined ? false : new ConsoleLogger({ json: true, colors: false, logLevels });
 }
 
 function configureFastify(fastify: FastifyInstance, config: AmsConfig): void {

@@ -1,13 +1,20 @@
 import 'reflect-metadata';
+import type { Logger } from 'pino';
 import { createApp } from './app.factory.js';
-import { loadConfigOrExit } from './config/config.js';
+import { createLogger, logProcessWarnings } from './common/logger.js';
+import { loadConfigOrExit, warnUnknownVariables } from './config/config.js';
+import { backendTargets, waitForBackends } from './storage/backend-wait.js';
 
-async function main(): Promise<void> {
+async function main(logger: Logger): Promise<void> {
   const config = loadConfigOrExit(process.env);
-  const app = await createApp(config);
+  logger.level = config.logLevel;
+  logProcessWarnings(logger);
+  warnUnknownVariables(process.env, logger);
+  await waitForBackends(backendTargets(config), config.startupTimeoutSeconds, logger);
+  const app = await createApp(config, { logger });
   closeOnSignals(app);
   await app.listen({ host: config.host, port: config.port });
-  app.getHttpAdapter().getInstance().log.info({ host: config.host, port: config.port, store: config.store }, 'AMS listening');
+  logger.info({ host: config.host, port: config.port, store: config.store }, 'AMS listening');
 }
 
 /**
@@ -37,7 +44,8 @@ function closeOnSignals(app: Awaited<ReturnType<typeof createApp>>): void {
   process.on('SIGINT', onSignal);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`AMS failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+const logger = createLogger('info');
+main(logger).catch((err: unknown) => {
+  logger.fatal(`AMS failed to start: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });

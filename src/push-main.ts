@@ -1,9 +1,11 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { ConsoleLogger, type INestApplicationContext } from '@nestjs/common';
+import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
-import { type AmsConfig, loadConfigOrExit } from './config/config.js';
+import { createLogger, logProcessWarnings, PinoNestLogger } from './common/logger.js';
+import { type AmsConfig, loadConfigOrExit, warnUnknownVariables } from './config/config.js';
+import { backendTargets, waitForBackends } from './storage/backend-wait.js';
 import kafkajs from 'kafkajs';
 import { PushDispatcher } from './push/push-dispatcher.js';
 import { PUSH_NOTICE_PATTERN } from './push/push-notices.js';
@@ -22,7 +24,11 @@ async function main(): Promise<void> {
     process.stderr.write('invalid configuration: AMS_PUSH_ENABLED is false, a push worker has nothing to do\n');
     process.exit(2);
   }
-  const logger = new ConsoleLogger({ json: true, colors: false, logLevels: logLevels(config.logLevel) });
+  const pino = createLogger(config.logLevel);
+  logProcessWarnings(pino);
+  warnUnknownVariables(process.env, pino);
+  await waitForBackends(backendTargets(config), config.startupTimeoutSeconds, pino);
+  const logger = new PinoNestLogger(pino);
   const module = PushWorkerModule.forConfig(config);
   const listener = noticeListener(config);
   let app: INestApplicationContext;
@@ -47,7 +53,7 @@ async function main(): Promise<void> {
     process.once('exit', () => http.close());
   }
   const where = config.push.workerPort === null ? '' : `, /metrics and /healthz on ${config.host}:${config.push.workerPort}`;
-  logger.log(`AMS push worker ${dispatcher.holder} running (store ${config.store}, notices ${config.push.notices}${where})`, 'PushWorker');
+  pino.info(`AMS push worker ${dispatcher.holder} running (store ${config.store}, notices ${config.push.notices}${where})`);
 }
 
 const { Kafka, logLevel } = kafkajs;
@@ -90,13 +96,7 @@ async function ensureNoticeTopic(config: AmsConfig): Promise<void> {
   }
 }
 
-function logLevels(level: string): ('fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose')[] {
-  const order = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
-  const upTo = { fatal: 0, error: 1, warn: 2, info: 3, debug: 4, trace: 5, silent: -1 }[level] ?? 3;
-  return order.slice(0, upTo + 1);
-}
-
 main().catch((err: unknown) => {
-  process.stderr.write(`AMS push worker failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  createLogger('fatal').fatal(`AMS push worker failed to start: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 
@@ -27,9 +27,17 @@ export interface AmsConfig {
   readonly maxMessageBytes: number;
   readonly pullMaxMessages: number;
   readonly pullMaxBytes: number;
+  /**
+   * The fill wait: how long a `returnImmediately: false` pull that found some messages, but fewer than asked, waits
+   * for more (fractions allowed). An empty subscription answers at once whatever this is.
+   */
   readonly pullMaxWaitSeconds: number;
   readonly sqliteSynchronous: SqliteSynchronous;
   readonly logLevel: string;
+  /** Route patterns (as the request log spells them) whose request lines are logged at debug, not info: probes, scrapes. */
+  readonly logQuietRoutes: readonly string[];
+  /** How long start-up waits for unreachable backends before it gives up with a non-zero exit. */
+  readonly startupTimeoutSeconds: number;
   /** Serve HTTPS with this certificate and key (PEM); null serves plain HTTP (behind a TLS-terminating proxy). */
   readonly tls: { readonly cert: Buffer; readonly key: Buffer } | null;
   /** Bearer token `GET /metrics` requires; null serves the Prometheus metrics to anyone. */
@@ -126,6 +134,22 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   const value = Number(raw.trim());
   if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+function seconds(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+(\.\d+)?$/.test(raw.trim())) throw new ConfigError(name, `must be a number of seconds, got "${raw}"`);
+  const value = Number(raw.trim());
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+/** A comma list; unlike the other settings an empty value is a value (an empty list), and only unset means the default. */
+function list(env: Env, name: string, fallback: readonly string[]): readonly string[] {
+  const raw = env[name];
+  if (raw === undefined) return fallback;
+  return Object.freeze(raw.split(',').map((item) => item.trim()).filter((item) => item !== ''));
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
@@ -268,10 +292,92 @@ const MIB = 1024 * 1024;
 /** A port setting where 0 means "no server". */
 const nullIfZero = (port: number): number | null => (port === 0 ? null : port);
 
+/** Request lines of probes and Prometheus scrapes are logged at debug unless AMS_LOG_QUIET_ROUTES says otherwise. */
+export const QUIET_ROUTES: readonly string[] = Object.freeze(['/v1/status', '/metrics']);
+
+/**
+ * Every AMS_* variable the service reads (README configuration table). A variable not here gets a warning at start:
+ * `unknownVariables`. test/unit/config.spec.ts checks that every name this file reads is listed.
+ */
+export const KNOWN_VARIABLES: readonly string[] = Object.freeze([
+  'AMS_HOST', 'AMS_PORT', 'AMS_STORE', 'AMS_DATA_DIR', 'AMS_ADMIN_USER', 'AMS_ADMIN_TOKEN', 'AMS_SERVICE_TOKEN',
+  'AMS_TOKEN_KEY', 'AMS_AUTH_OPTION', 'AMS_BODY_LIMIT', 'AMS_MAX_MESSAGE_BYTES', 'AMS_PULL_MAX_MESSAGES',
+  'AMS_PULL_MAX_BYTES', 'AMS_PULL_MAX_WAIT_S', 'AMS_SQLITE_SYNCHRONOUS', 'AMS_LOG_LEVEL', 'AMS_LOG_QUIET_ROUTES',
+  'AMS_STARTUP_TIMEOUT_S', 'AMS_TLS_CERT_FILE', 'AMS_TLS_KEY_FILE', 'AMS_METRICS_TOKEN', 'AMS_METRICS_MAX_SERIES',
+  'AMS_HOUSEKEEPING_INTERVAL_S', 'AMS_MESSAGE_RETENTION_S', 'AMS_KAFKA_BROKERS', 'AMS_KAFKA_REPLICATION_FACTOR',
+  'AMS_KAFKA_TOPIC_PREFIX',
+  'AMS_KAFKA_RETENTION_MS', 'AMS_MONGODB_URI', 'AMS_PUSH_ENABLED', 'AMS_PUSH_WORKER', 'AMS_PUSH_WORKER_USER',
+  'AMS_PUSH_WORKER_TOKEN', 'AMS_PUSH_ALLOW_PRIVATE', 'AMS_PUSH_ALLOW_HTTP', 'AMS_PUSH_TIMEOUT_MS', 'AMS_PUSH_LEASE_S',
+  'AMS_PUSH_WORKER_PORT', 'AMS_PUSH_RECONCILE_MS', 'AMS_PUSH_MAX_SUBSCRIPTIONS', 'AMS_PUSH_ORIGIN', 'AMS_PUSH_NOTICES',
+  'AMS_PUSH_NOTICE_LISTEN', 'AMS_PUSH_NOTICE_TARGETS',
+]);
+
+/** The test suite's own settings (scripts/test.sh), which a developer's shell may export; not the service's. */
+const TEST_VARIABLE = /^AMS_TEST_/;
+
+/** AMS_* variables set but not known (a typo such as AMS_STOER), each with the closest known name when one is near. */
+export function unknownVariables(env: Env): { variable: string; suggestion: string | null }[] {
+  return Object.keys(env)
+    .filter((name) => name.startsWith('AMS_') && !TEST_VARIABLE.test(name) && !KNOWN_VARIABLES.includes(name))
+    .sort()
+    .map((variable) => ({ variable, suggestion: closest(variable, KNOWN_VARIABLES) }));
+}
+
+/** One warning line per unknown AMS_* variable: a typo such as AMS_STOER would otherwise leave the default in force. */
+export function warnUnknownVariables(env: Env, log: { warn(fields: object, msg: string): void }): void {
+  for (const { variable, suggestion } of unknownVariables(env)) {
+    const hint = suggestion === null ? '' : ` (did you mean ${suggestion}?)`;
+    log.warn({ variable, suggestion }, `unknown variable ${variable} ignored${hint}`);
+  }
+}
+
+/** The candidate nearest by edit distance, if within a third of the name's length (a typo, not another word). */
+function closest(name: string, candidates: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = Math.max(2, Math.floor((name.length - 'AMS_'.length) / 3)) + 1;
+  for (const candidate of candidates) {
+    const distance = editDistance(name, candidate);
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return best;
+}
+
+/** Levenshtein distance, with transpositions (AMS_STOER -> AMS_STORE is one edit). */
+export function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/**
+ * The embedded store's directory must exist (it is made when missing) and be a writable directory; checked before
+ * anything opens it, so that a bad AMS_DATA_DIR is one line naming it rather than a driver's stack trace.
+ */
+export function checkDataDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
+    accessSync(dir, constants.W_OK | constants.X_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === 'EEXIST' || code === 'ENOTDIR' ? 'not a directory' : (code ?? (err as Error).message);
+    throw new ConfigError('AMS_DATA_DIR', `must be a writable directory, "${dir}" is not usable (${reason})`);
+  }
+}
+
 /** The configuration of a process entry point: a bad setting ends the process with exit code 2 and one line naming it. */
 export function loadConfigOrExit(env: Env): AmsConfig {
   try {
-    return loadConfig(env);
+    const config = loadConfig(env);
+    if (config.store === 'embedded') checkDataDir(config.dataDir);
+    return config;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${err.message}\n`);
@@ -305,9 +411,11 @@ export function loadConfig(env: Env): AmsConfig {
     maxMessageBytes: integer(env, 'AMS_MAX_MESSAGE_BYTES', 1_500_000, 1, 1024 * MIB),
     pullMaxMessages: integer(env, 'AMS_PULL_MAX_MESSAGES', 1000, 1, 1_000_000),
     pullMaxBytes: integer(env, 'AMS_PULL_MAX_BYTES', 10 * MIB, 1024, 1024 * MIB),
-    pullMaxWaitSeconds: integer(env, 'AMS_PULL_MAX_WAIT_S', 300, 0, 3600),
+    pullMaxWaitSeconds: seconds(env, 'AMS_PULL_MAX_WAIT_S', 2, 0, 3600),
     sqliteSynchronous: oneOf<SqliteSynchronous>(env, 'AMS_SQLITE_SYNCHRONOUS', ['NORMAL', 'FULL'], 'NORMAL'),
     logLevel: oneOf(env, 'AMS_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    logQuietRoutes: list(env, 'AMS_LOG_QUIET_ROUTES', QUIET_ROUTES),
+    startupTimeoutSeconds: integer(env, 'AMS_STARTUP_TIMEOUT_S', 60, 1, 3600),
     tls: tls(env),
     metricsToken: secretToken(env, 'AMS_METRICS_TOKEN'),
     metricsMaxSeries: integer(env, 'AMS_METRICS_MAX_SERIES', 1000, 1, 1_000_000),

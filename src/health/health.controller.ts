@@ -1,27 +1,32 @@
-import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { hostname } from 'node:os';
 import { Open } from '../auth/action.decorator.js';
 import { Context, type RequestContext } from '../auth/caller.js';
 import { AmsError } from '../common/ams-error.js';
-import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
-import { PUSH_WORKER_LEASE_PREFIX } from '../push/push-dispatcher.js';
-import { JOB_LEASES, type JobLeaseStore } from '../storage/ports/job-lease-store.repository.js';
-import { MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repository.js';
-import { PROJECTS, type ProjectStore } from '../storage/ports/project-store.repository.js';
-import { USERS, type UserStore } from '../storage/ports/user-store.repository.js';
-import { StoreUnavailableError } from '../storage/ports/store-errors.js';
-import { VERSION } from './version.js';
+import { HealthService } from './health.service.js';
+import { VERSION } from '../common/version.js';
 
 class PushServerDto {
   @ApiProperty({ example: 'ams-host:8080' }) endpoint!: string;
   @ApiProperty({ example: 'SERVING' }) status!: string;
 }
 
+class BackendDto {
+  @ApiProperty({ example: 'mongodb', description: 'sqlite (embedded store), mongodb or kafka (kafka-mongo store)' }) name!: string;
+  @ApiProperty() reachable!: boolean;
+  @ApiProperty({ example: 1.25, description: 'round trip of a ping, milliseconds' }) latency_ms!: number;
+  @ApiPropertyOptional({ description: 'why the ping failed' }) error?: string;
+}
+
 class StatusDto {
-  @ApiProperty({ example: 'ok' }) status!: string;
+  @ApiProperty({ example: 'ok', description: '`unavailable` (a backend is down) only with details=true; without, 503' })
+  status!: string;
   @ApiPropertyOptional({ type: [PushServerDto], description: 'push on: our push engine' }) push_servers?: PushServerDto[];
   @ApiPropertyOptional({ example: 'disabled', description: 'push off' }) push_functionality?: string;
+  @ApiPropertyOptional({ example: 'embedded', description: 'details=true: the storage backend (AMS_STORE)' }) store?: string;
+  @ApiPropertyOptional({ example: '0.1.0', description: 'details=true: the release' }) version?: string;
+  @ApiPropertyOptional({ type: [BackendDto], description: 'details=true: each dependency of the store' }) backends?: BackendDto[];
 }
 
 class VersionDto {
@@ -41,30 +46,7 @@ const isAdminView = (ctx: RequestContext): boolean =>
 @ApiTags('status')
 @Controller('v1')
 export class HealthController {
-  constructor(
-    @Inject(PROJECTS) private readonly projectStore: ProjectStore,
-    @Inject(USERS) private readonly userStore: UserStore,
-    @Inject(MESSAGE_LOG) private readonly log: MessageLog,
-    @Inject(AMS_CONFIG) private readonly config: AmsConfig,
-    @Inject(JOB_LEASES) private readonly leases: JobLeaseStore,
-  ) {}
-
-  /** Inline delivery serves with this process; external workers are serving while one renews its heartbeat lease. */
-  private async pushServerStatus(): Promise<string> {
-    if (this.config.push.worker === 'inline') return 'SERVING';
-    const now = new Date();
-    const live = (await this.leases.list(PUSH_WORKER_LEASE_PREFIX)).some((lease) => lease.expiresAt > now);
-    return live ? 'SERVING' : 'Push server is currently unavailable';
-  }
-
-  /** 503 naming the dependency that does not answer, so an operator (or a readiness probe) sees which one. */
-  private async checkBackends(): Promise<void> {
-    const results = await Promise.allSettled([this.projectStore.ping(), this.log.ping()]);
-    const down = results.flatMap((r) =>
-      r.status === 'rejected' ? [r.reason instanceof StoreUnavailableError ? r.reason.backend : 'storage'] : [],
-    );
-    if (down.length > 0) throw AmsError.unavailable(`Backend unavailable: ${[...new Set(down)].join(', ')}`);
-  }
+  constructor(private readonly health: HealthService) {}
 
   @Get('status')
   @Open()
@@ -78,13 +60,7 @@ export class HealthController {
       if (ctx.token !== 'known' || ctx.caller.user === null) throw AmsError.forbidden();
       if (!isAdminView(ctx)) throw AmsError.unauthorized();
     }
-    await this.checkBackends();
-    if (!this.config.push.enabled) return { status: 'ok', push_functionality: 'disabled' };
-    // spec 3.8: one entry for our push engine; `warning` when the push worker user is missing (push calls give 500).
-    const worker = await this.userStore.userByName(this.config.push.workerUser);
-    const ready = worker !== null && worker.serviceRoles.includes('push_worker');
-    const status = await this.pushServerStatus();
-    return { status: ready ? 'ok' : 'warning', push_servers: [{ endpoint: this.config.push.origin, status }] };
+    return this.health.status(details === 'true');
   }
 
   @Get('version')

@@ -15,6 +15,7 @@ import { TOPICS, type TopicStore } from '../storage/ports/topic-store.repository
 import { SubscriptionActivityRecorder } from '../delivery/subscription-activity.js';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service.js';
 import { firstSeenOf, slotLeaseName, slotLeaseTtlMs, slotOf, SUSPECT_PREFIX, suspectHolder } from './slots.js';
+import { failureLevel } from '../storage/ports/store-errors.js';
 
 /** The jobs that run once per interval across all replicas, in this order. */
 export const LEASED_JOBS = ['expired-leases', 'counter-compaction', 'orphans', 'message-retention', 'subscription-expiration'] as const;
@@ -122,7 +123,7 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
       this.handled.set(job, slot);
       if (!mine) return; // another replica runs this slot
     } catch (err) {
-      this.logger.warn(`${job}: slot ${slot} not taken, trying again: ${String(err)}`);
+      this.logger[failureLevel(err)](`${job}: slot ${slot} not taken, trying again: ${String(err)}`);
       return;
     }
     try {
@@ -131,7 +132,7 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
       this.logger.debug(`${job} ran in slot ${slot}: ${outcome}`);
     } catch (err) {
       this.failures.inc({ job });
-      this.logger.warn(`${job} failed in slot ${slot}: ${String(err)}`);
+      this.logger[failureLevel(err)](`${job} failed in slot ${slot}: ${String(err)}`);
       // Hand the slot back, so this or another replica tries again within the interval.
       this.handled.delete(job);
       await this.leases.release(lease, this.holder).catch(() => undefined);

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
-import { VERSION } from '../health/version.js';
+import { VERSION } from '../common/version.js';
 import { BoundedLabels, timedRoute } from './series-cap.js';
 
 /** Request duration buckets, seconds: from a cached point read to a long poll. */
@@ -25,6 +25,7 @@ export class AmsMetrics {
   private readonly acknowledged: Counter<SubscriptionLabel>;
   private readonly topicLabels: BoundedLabels<TopicLabel>;
   private readonly subscriptionLabels: BoundedLabels<SubscriptionLabel>;
+  private readonly backendUp: Gauge<'backend'>;
 
   constructor(registry: Registry, @Inject(AMS_CONFIG) config: AmsConfig) {
     const registers = [registry];
@@ -53,6 +54,12 @@ export class AmsMetrics {
       labelNames: ['version', 'store', 'nodejs_version'],
       registers,
     }).set({ version: VERSION, store: config.store, nodejs_version: process.version }, 1);
+    this.backendUp = new Gauge({
+      name: 'ams_backend_up',
+      help: 'Whether the last check of a storage dependency (sqlite, mongodb, kafka) got an answer: 1 yes, 0 no',
+      labelNames: ['backend'],
+      registers,
+    });
     this.topicLabels = new BoundedLabels(['project', 'topic'], config.metricsMaxSeries);
     this.subscriptionLabels = new BoundedLabels(['project', 'subscription'], config.metricsMaxSeries);
   }
@@ -64,6 +71,11 @@ export class AmsMetrics {
   observeRequest(routePattern: string | undefined, method: string, status: number, seconds: number, waits = false): void {
     const route = timedRoute(routePattern, waits);
     if (route !== null) this.requestDuration.observe({ route, method, status: String(status) }, seconds);
+  }
+
+  /** The state the health monitor (src/health) saw in its last check of one storage dependency. */
+  setBackendUp(backend: string, up: boolean): void {
+    this.backendUp.set({ backend }, up ? 1 : 0);
   }
 
   recordPublished(project: string, topic: string, messages: number, bytes: number): void {

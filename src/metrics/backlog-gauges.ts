@@ -10,6 +10,7 @@ import { SUBSCRIPTIONS, type SubscriptionStore } from '../storage/ports/subscrip
 import { TOPICS, type TopicStore } from '../storage/ports/topic-store.repository.js';
 import type { LogBounds } from '../storage/ports/records.js';
 import { largest } from './series-cap.js';
+import { failureLevel } from '../storage/ports/store-errors.js';
 
 /** One gauge value with its labels. */
 export interface Sample<L extends string> {
@@ -89,7 +90,7 @@ export class BacklogGauges implements OnApplicationBootstrap {
     try {
       await this.refresh();
     } catch (err) {
-      this.logger.warn(`backlog gauges not refreshed: ${String(err)}`);
+      this.logger[failureLevel(err)](`backlog gauges not refreshed: ${String(err)}`);
     }
   }
 

@@ -15,6 +15,7 @@ import { type MemberAccess, projectMetrics, subscriptionMetrics, topicMetrics, t
 import { ratePerSecond, subscriptionIncarnation, TrafficCounter, topicIncarnation } from './traffic-counter.js';
 import { UsageCounter, utcDay } from './usage-counter.js';
 import { type ProjectUsage, type ReportWindow, reportWindow, vaReport, windowDays } from './va-report.js';
+import { failureLevel } from '../storage/ports/store-errors.js';
 
 /** The query of a report: `start_date`, `end_date` (`YYYY-MM-DD`) and `projects` (comma-separated names). */
 export interface ReportQuery {
@@ -176,7 +177,7 @@ export class MetricsService {
     try {
       await counter.flush();
     } catch (err) {
-      this.logger.warn(`counters not written before a report: ${String(err)}`);
+      this.logger[failureLevel(err)](`counters not written before a report: ${String(err)}`);
     }
   }
 }

@@ -4,6 +4,7 @@ import { Clock, formatSeconds } from '../common/time.js';
 import { COUNTERS, type CounterStore } from '../storage/ports/counter-store.repository.js';
 import type { NodeSampleRecord } from '../storage/ports/records.js';
 import type { MetricDto } from './dto/metric.dto.js';
+import { failureLevel } from '../storage/ports/store-errors.js';
 
 /** How often a node refreshes its stored sample when no `GET /metrics` asks. */
 export const NODE_SAMPLE_INTERVAL_MS = 60_000;
@@ -130,7 +131,7 @@ export class NodeSamples implements OnModuleInit, OnApplicationShutdown {
     try {
       await this.refresh();
     } catch (err) {
-      this.logger.warn(`node sample not stored: ${String(err)}`);
+      this.logger[failureLevel(err)](`node sample not stored: ${String(err)}`);
     }
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type BeforeApplicationShutdown, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { type Clock, SystemClock } from '../common/time.js';
+import { failureLevel } from '../storage/ports/store-errors.js';
 
 /** How often counts rolled up in memory are written to the store. */
 export const FLUSH_INTERVAL_MS = 10_000;
@@ -109,7 +110,7 @@ export abstract class RollUp<C extends object> implements BeforeApplicationShutd
       await this.flush();
     } catch (err) {
       const fate = why === 'final' ? 'lost' : 'kept for the next flush';
-      this.logger.warn(`counters not written (${why}; ${this.unwritten.length} batch(es) ${fate}): ${String(err)}`);
+      this.logger[failureLevel(err)](`counters not written (${why}; ${this.unwritten.length} batch(es) ${fate}): ${String(err)}`);
     }
   }
 }

@@ -2,38 +2,11 @@
  * Bounds on the number of Prometheus series (docs/operations-metrics.md). Every labelled family of AMS metrics takes
  * at most AMS_METRICS_MAX_SERIES label sets; what happens beyond the cap is decided here, as pure functions.
  */
+import { routeLabel, UNMATCHED } from '../common/routes.js';
 
 /** Label value that stands for every resource beyond the cap. AMS names match [a-zA-Z0-9_-]+, so it never collides. */
 export const OTHER = '(other)';
 
-/** The route label of a request nobody routes (404, 405): one value, however many paths clients try. */
-export const UNMATCHED = 'unmatched';
-
-/**
- * The route label of a request: the registered route pattern as the OpenAPI document spells it
- * (`/v1/projects/:project/topics/:topic(^[^:/]+)::publish` -> `/v1/projects/{project}/topics/{topic}:publish`), never
- * the raw URL. No pattern (the router found no route) -> `unmatched`.
- */
-export function routeLabel(pattern: string | undefined): string {
-  if (pattern === undefined || pattern === '') return UNMATCHED;
-  let out = '';
-  let i = 0;
-  while (i < pattern.length) {
-    if (pattern.startsWith('::', i)) {
-      out += ':';
-      i += 2;
-    } else if (pattern[i] === ':') {
-      let j = i + 1;
-      while (j < pattern.length && /\w/.test(pattern[j])) j++;
-      out += `{${pattern.slice(i + 1, j)}}`;
-      i = pattern[j] === '(' ? pattern.indexOf(')', j) + 1 : j;
-    } else {
-      out += pattern[i];
-      i += 1;
-    }
-  }
-  return out;
-}
 
 /** The route label of a pull that may wait for messages (`returnImmediately: false`), apart from ordinary pulls. */
 export const LONG_POLL_SUFFIX = ' (long-poll)';

@@ -13,6 +13,7 @@ import { DeliveryLoop, type DeliveryDeps } from './delivery-loop.js';
 import { PushHttpClient } from './push-http-client.js';
 import { PushMetrics } from './push-metrics.js';
 import { PushNotices } from './push-notices.js';
+import { failureLevel } from '../storage/ports/store-errors.js';
 
 /** Lease of one subscription's delivery. */
 export const subscriptionLease = (projectUuid: string, subscription: string): string => `push/${projectUuid}/${subscription}`;
@@ -101,7 +102,7 @@ export class PushDispatcher implements OnApplicationBootstrap, OnApplicationShut
           await this.reconcileOnce();
           this.lastReconciled = this.clock.now().getTime();
         } catch (err) {
-          this.logger.warn(`push reconcile failed, retrying on the next tick: ${(err as Error).message}`);
+          this.logger[failureLevel(err)](`push reconcile failed, retrying on the next tick: ${(err as Error).message}`);
         }
       } while (this.again && !this.closed);
     })().finally(() => (this.running = null));

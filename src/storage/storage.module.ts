@@ -1,11 +1,15 @@
 import { type DynamicModule, Global, Module, type Type } from '@nestjs/common';
+import { getConnectionToken } from '@nestjs/mongoose';
+import type { Connection } from 'mongoose';
 import type { StoreKind } from '../config/config.js';
 import { EmbeddedStoreModule } from './embedded/embedded-store.module.js';
 import { KafkaMessageLog } from './kafka/kafka-message-log.repository.js';
+import { mongoProbe } from './mongo/mongo-backend-probe.js';
 import { MongoStoreModule } from './mongo/mongo-store.module.js';
+import { BACKEND_PROBES } from './ports/backend-probe.repository.js';
 import { COUNTERS } from './ports/counter-store.repository.js';
 import { JOB_LEASES } from './ports/job-lease-store.repository.js';
-import { MESSAGE_LOG } from './ports/message-log.repository.js';
+import { MESSAGE_LOG, type MessageLog } from './ports/message-log.repository.js';
 import { PROJECTS } from './ports/project-store.repository.js';
 import { REGISTRATIONS } from './ports/registration-store.repository.js';
 import { SCHEMAS } from './ports/schema-store.repository.js';
@@ -16,8 +20,15 @@ import { USERS } from './ports/user-store.repository.js';
 /** Production: message logs in Kafka, everything else in MongoDB (mongoose stays inside storage/mongo). */
 @Module({
   imports: [MongoStoreModule],
-  providers: [{ provide: MESSAGE_LOG, useClass: KafkaMessageLog }],
-  exports: [MESSAGE_LOG, MongoStoreModule],
+  providers: [
+    { provide: MESSAGE_LOG, useClass: KafkaMessageLog },
+    {
+      provide: BACKEND_PROBES,
+      inject: [getConnectionToken(), MESSAGE_LOG],
+      useFactory: (connection: Connection, log: MessageLog) => [mongoProbe(connection), { backend: 'kafka', ping: () => log.ping() }],
+    },
+  ],
+  exports: [MESSAGE_LOG, BACKEND_PROBES, MongoStoreModule],
 })
 class KafkaMongoStoreModule {}
 
@@ -37,4 +48,4 @@ export class StorageModule {
 }
 
 /** Every port's injection token. */
-export { COUNTERS, JOB_LEASES, MESSAGE_LOG, PROJECTS, REGISTRATIONS, SCHEMAS, SUBSCRIPTIONS, TOPICS, USERS };
+export { BACKEND_PROBES, COUNTERS, JOB_LEASES, MESSAGE_LOG, PROJECTS, REGISTRATIONS, SCHEMAS, SUBSCRIPTIONS, TOPICS, USERS };

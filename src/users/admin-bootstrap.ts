@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { newSecret } from '../auth/token-vault.js';
+import { printAdminToken } from '../common/logger.js';
 import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
 import { UsersService } from './users.service.js';
 
@@ -30,8 +31,7 @@ export class AdminBootstrap implements OnApplicationBootstrap {
     if (admin === null) return;
     this.logger.log(`created service_admin user "${admin.name}"`);
     if (this.config.adminToken === null) {
-      // Printed on stdout, not through the logger, so it is shown once and never lands in log pipelines.
-      process.stdout.write(`AMS admin token for "${admin.name}": ${token}\n`);
+      printAdminToken(admin.name, token);
     }
   }
 }

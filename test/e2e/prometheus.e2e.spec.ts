@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { VERSION } from '../../src/health/version.js';
+import { VERSION } from '../../src/common/version.js';
 import { LEASED_JOBS } from '../../src/housekeeping/housekeeping.service.js';
 import { type RunningApp, startApp } from '../support/app.js';
 import { ROOT } from '../support/child-server.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,5 +85,20 @@ describe('argo-ams-library (Python) against the service', () => {
     });
     assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
     assert.match(run.stdout, /python client flow passed/);
+  });
+
+  it("runs the README's example as written, trusting the certificate through verify= (only endpoint and token differ)", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const example = /```python\n([\s\S]*?)```/.exec(readme)?.[1];
+    assert.ok(example, 'the README has a ```python example');
+    const prints = /It prints `([^`]+)`/.exec(readme.slice(readme.indexOf('```python')))?.[1];
+    assert.ok(prints, 'the README says what the example prints');
+    const script = join(dir, 'example.py');
+    writeFileSync(script, example.replace('localhost:8443', `localhost:${port}`).replace('change-me-admin-token', TOKEN));
+    const env: Record<string, string | undefined> = { ...process.env, AMS_CA: cert };
+    delete env.REQUESTS_CA_BUNDLE;
+    const run = spawnSync(PYTHON, [script], { env, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+    assert.equal(run.stdout.trim(), prints);
   });
 });

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { type RunningApp, startApp, unique } from '../support/app.js';
 import { ROOT } from '../support/child-server.js';
 import type { Reply } from '../support/client.js';
+import { capturedLogger } from '../support/log-lines.js';
 
 type AnyReply = Reply<any>;
 
@@ -93,6 +94,15 @@ async function until200(call: () => Promise<AnyReply>): Promise<AnyReply> {
 describe('kafka-mongo outages', () => {
   let app: RunningApp;
   let relay: Relay;
+  const log = capturedLogger('info');
+  /** What the log said at warn and above since `from`, and the health monitor's lines. */
+  const said = (from: number): { health: unknown[][]; others: unknown[] } => {
+    const lines = log.lines.slice(from);
+    return {
+      health: lines.filter((l) => l.context === 'Health').map((l) => [l.level, l.msg]),
+      others: lines.filter((l) => l.context !== 'Health' && (l.level === 'warn' || l.level === 'error')),
+    };
+  };
   let base: string;
   let topicPath: string;
   let subPath: string;
@@ -108,7 +118,7 @@ describe('kafka-mongo outages', () => {
     const mongo = new URL(process.env.AMS_TEST_MONGODB_URI ?? '');
     relay = await Relay.open(Number(mongo.port || 27017));
     process.env.AMS_TEST_MONGODB_URI = `mongodb://127.0.0.1:${relay.port}`;
-    app = await startApp();
+    app = await startApp({}, { logger: log.logger });
     base = `/v1/projects/${unique('outage')}`;
     assert.equal((await app.admin.post(base, {})).status, 200);
     topicPath = `${base}/topics/events`;
@@ -130,6 +140,7 @@ describe('kafka-mongo outages', () => {
   });
 
   it('answers 503 while Kafka is down, reports it, and recovers without a restart', async () => {
+    const from = log.lines.length;
     kafka('stop');
     assertUnavailable(await within((signal) => publish('during-kafka', signal)), null, 'publish');
     assertUnavailable(await within((signal) => pull(signal)), null, 'pull');
@@ -140,9 +151,18 @@ describe('kafka-mongo outages', () => {
     acknowledged.push('after-kafka');
     assert.equal(recovered.body.messageIds.length, 1);
     assert.equal((await app.client().get('/v1/status')).status, 200);
+    // The monitor checked many times meanwhile (every 5 s, and per status call): the log says it once per change.
+    assert.deepEqual(said(from), {
+      health: [
+        ['warn', 'kafka unreachable'],
+        ['info', 'kafka reachable again'],
+      ],
+      others: [],
+    });
   });
 
   it('answers 503 while MongoDB is unreachable, reports it, and recovers without a restart', async () => {
+    const from = log.lines.length;
     await relay.cut();
     assertUnavailable(await within((signal) => publish('during-mongo', signal)), null, 'publish');
     assertUnavailable(await within((signal) => app.admin.get(`${base}/topics`, { signal })), null, 'list topics');
@@ -152,6 +172,13 @@ describe('kafka-mongo outages', () => {
     await until200(() => publish('after-mongo'));
     acknowledged.push('after-mongo');
     assert.equal((await app.client().get('/v1/status')).status, 200);
+    assert.deepEqual(said(from), {
+      health: [
+        ['warn', 'mongodb unreachable'],
+        ['info', 'mongodb reachable again'],
+      ],
+      others: [],
+    });
   });
 
   it('delivers every message whose publish got a 200, in order, with gap-free ids', async () => {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger } from 'pino';
 import { createApp } from '../../src/app.factory.js';
 import type { Clock } from '../../src/common/time.js';
 import { type AmsConfig, loadConfig } from '../../src/config/config.js';
@@ -33,7 +34,7 @@ export interface RunningApp {
  */
 export async function startApp(
   env: Record<string, string> = {},
-  options: { clock?: Clock; dataDir?: string } = {},
+  options: { clock?: Clock; dataDir?: string; logger?: Logger } = {},
 ): Promise<RunningApp> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'ams-e2e-'));
   const backend = backendEnv(dataDir);
@@ -45,7 +46,7 @@ export async function startApp(
     AMS_PORT: '0',
     ...env,
   });
-  const app: NestFastifyApplication = await createApp(config, { clock: options.clock, logLevel: 'silent' });
+  const app: NestFastifyApplication = await createApp(config, { clock: options.clock, logLevel: 'silent', logger: options.logger });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;

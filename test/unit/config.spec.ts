@@ -1,9 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config/config.js';
+import {
+  checkDataDir,
+  ConfigError,
+  editDistance,
+  KNOWN_VARIABLES,
+  loadConfig,
+  unknownVariables,
+} from '../../src/config/config.js';
+import { ROOT } from '../support/child-server.js';
 
 const MIB = 1024 * 1024;
 
@@ -29,9 +37,11 @@ describe('loadConfig: defaults', () => {
       maxMessageBytes: 1_500_000,
       pullMaxMessages: 1000,
       pullMaxBytes: 10 * MIB,
-      pullMaxWaitSeconds: 300,
+      pullMaxWaitSeconds: 2,
       sqliteSynchronous: 'NORMAL',
       logLevel: 'info',
+      logQuietRoutes: ['/v1/status', '/metrics'],
+      startupTimeoutSeconds: 60,
       tls: null,
       metricsToken: null,
       metricsMaxSeries: 1000,
@@ -76,6 +86,8 @@ describe('loadConfig: values', () => {
       AMS_PULL_MAX_WAIT_S: '0',
       AMS_SQLITE_SYNCHRONOUS: 'FULL',
       AMS_LOG_LEVEL: 'silent',
+      AMS_LOG_QUIET_ROUTES: ' /v1/status , /v1/version,',
+      AMS_STARTUP_TIMEOUT_S: '5',
     });
     const expected = {
       host: '127.0.0.1',
@@ -94,8 +106,19 @@ describe('loadConfig: values', () => {
       pullMaxWaitSeconds: 0,
       sqliteSynchronous: 'FULL',
       logLevel: 'silent',
+      logQuietRoutes: ['/v1/status', '/v1/version'],
+      startupTimeoutSeconds: 5,
     };
     assert.deepEqual(pick(config, expected), expected);
+  });
+
+  it('takes fractions of a second as the pull fill wait; 300 is the original behaviour', () => {
+    assert.equal(loadConfig({ AMS_PULL_MAX_WAIT_S: '0.25' }).pullMaxWaitSeconds, 0.25);
+    assert.equal(loadConfig({ AMS_PULL_MAX_WAIT_S: '300' }).pullMaxWaitSeconds, 300);
+  });
+
+  it('an empty AMS_LOG_QUIET_ROUTES logs every request at info', () => {
+    assert.deepEqual(loadConfig({ AMS_LOG_QUIET_ROUTES: '' }).logQuietRoutes, []);
   });
 
   it('resolves a relative data directory', () => {
@@ -167,6 +190,10 @@ describe('loadConfig: each bad value throws a ConfigError naming the variable', 
     ['AMS_PULL_MAX_BYTES', '1k'],
     ['AMS_PULL_MAX_WAIT_S', '3601'],
     ['AMS_PULL_MAX_WAIT_S', '-5'],
+    ['AMS_PULL_MAX_WAIT_S', '.5'],
+    ['AMS_PULL_MAX_WAIT_S', '2s'],
+    ['AMS_STARTUP_TIMEOUT_S', '0'],
+    ['AMS_STARTUP_TIMEOUT_S', '1.5'],
     ['AMS_SQLITE_SYNCHRONOUS', 'OFF'],
     ['AMS_LOG_LEVEL', 'loud'],
     ['AMS_METRICS_TOKEN', 'short'],
@@ -300,3 +327,55 @@ describe('loadConfig: push', () => {
   });
 });
 
+
+describe('unknown AMS_* variables', () => {
+  it('names each with the closest known variable, and ignores the test suite\'s own', () => {
+    assert.deepEqual(
+      unknownVariables({ AMS_STOER: 'embedded', AMS_PORT: '1', AMS_LOGLEVEL: 'info', AMS_TEST_BACKENDS: 'x', AMS_FROBNICATE: '1', HOME: '/' }),
+      [
+        { variable: 'AMS_FROBNICATE', suggestion: null },
+        { variable: 'AMS_LOGLEVEL', suggestion: 'AMS_LOG_LEVEL' },
+        { variable: 'AMS_STOER', suggestion: 'AMS_STORE' },
+      ],
+    );
+  });
+
+  it('counts a transposition as one edit', () => {
+    assert.equal(editDistance('AMS_STOER', 'AMS_STORE'), 1);
+    assert.equal(editDistance('', 'abc'), 3);
+  });
+
+  it('knows every variable src/config/config.ts reads', () => {
+    const source = readFileSync(join(ROOT, 'src/config/config.ts'), 'utf8');
+    const read = new Set([...source.matchAll(/'(AMS_[A-Z0-9_]+)'/g)].map((m) => m[1]));
+    const missing = [...read].filter((name) => !KNOWN_VARIABLES.includes(name));
+    assert.deepEqual(missing, []);
+  });
+});
+
+describe('checkDataDir', () => {
+  it('makes a missing directory and accepts it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ams-config-'));
+    try {
+      checkDataDir(join(dir, 'a', 'b'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a file, naming AMS_DATA_DIR in one line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ams-config-'));
+    try {
+      const file = join(dir, 'file');
+      writeFileSync(file, '');
+      for (const path of [file, join(file, 'below')]) {
+        assert.throws(
+          () => checkDataDir(path),
+          (err: unknown) => err instanceof ConfigError && /^invalid configuration: AMS_DATA_DIR .*not a directory/.test(err.message) && !err.message.includes('\n'),
+        );
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { verb } from '../../src/common/routes.js';
 import { bearerToken } from '../../src/metrics/prometheus.controller.js';
-import { BoundedLabels, largest, OTHER, pullMayWait, routeLabel, timedRoute, UNMATCHED } from '../../src/metrics/series-cap.js';
+import { routeLabel, UNMATCHED } from '../../src/common/routes.js';
+import { BoundedLabels, largest, OTHER, pullMayWait, timedRoute } from '../../src/metrics/series-cap.js';
 import {
   firstSeenOf,
   parseSlotLease,

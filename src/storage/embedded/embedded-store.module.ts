@@ -1,5 +1,6 @@
 import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { AMS_CONFIG, type AmsConfig } from '../../config/config.js';
+import { BACKEND_PROBES } from '../ports/backend-probe.repository.js';
 import { COUNTERS } from '../ports/counter-store.repository.js';
 import { JOB_LEASES } from '../ports/job-lease-store.repository.js';
 import { MESSAGE_LOG } from '../ports/message-log.repository.js';
@@ -9,6 +10,7 @@ import { SCHEMAS } from '../ports/schema-store.repository.js';
 import { SUBSCRIPTIONS } from '../ports/subscription-store.repository.js';
 import { TOPICS } from '../ports/topic-store.repository.js';
 import { USERS } from '../ports/user-store.repository.js';
+import { sqliteProbes } from './sqlite-backend-probe.js';
 import { SqliteCounterStore } from './sqlite-counter-store.repository.js';
 import { SqliteFile } from './sqlite-file.js';
 import { SqliteJobLeaseStore } from './sqlite-job-lease-store.repository.js';
@@ -47,7 +49,8 @@ const ADAPTERS = [
     { provide: SqliteFile, inject: [AMS_CONFIG], useFactory: (config: AmsConfig) => new SqliteFile(config) },
     SqliteFileCloser,
     ...ADAPTERS,
+    { provide: BACKEND_PROBES, inject: [SqliteFile], useFactory: sqliteProbes },
   ],
-  exports: ADAPTERS.map((a) => a.provide),
+  exports: [...ADAPTERS.map((a) => a.provide), BACKEND_PROBES],
 })
 export class EmbeddedStoreModule {}
