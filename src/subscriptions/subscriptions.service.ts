@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { aclListFilter, type Caller } from '../auth/caller.js';
 import { AclService } from '../auth/acl.service.js';
 import { AmsError } from '../common/ams-error.js';
+import { fieldsToUpdate } from '../common/update-mask.js';
 import type { AclDto } from '../common/dto/acl.dto.js';
 import { parseSubscriptionTopic, subscriptionRef, topicRef } from '../common/names.js';
 import { type PageQuery, pageBody } from '../common/pagination.js';
@@ -101,7 +102,7 @@ export class SubscriptionsService {
 
   /** `PATCH .../subscriptions/S` (pubsub-extensions 10): today the expiration policy can change. */
   async update(project: ProjectRecord, name: string, body: UpdateSubscriptionDto): Promise<SubscriptionDto> {
-    const fields = updatedFields(body);
+    const fields = fieldsToUpdate(body, ['expirationPolicy']);
     const subscription = await this.existing(project, name);
     if (!fields.has('expirationPolicy')) return this.view(project, subscription);
     const expiration = expirationAfter(subscription, expirationTtlOf(body.expirationPolicy), this.clock.now());
@@ -255,16 +256,4 @@ export class SubscriptionsService {
       ...expirationView(subscription),
     };
   }
-}
-
-/** The fields a PATCH changes: those its updateMask names (Pub/Sub's snake_case spelling too), else those it sends. */
-function updatedFields(body: UpdateSubscriptionDto): Set<string> {
-  if (body.updateMask === undefined) return new Set(body.expirationPolicy === undefined ? [] : ['expirationPolicy']);
-  const fields = new Set<string>();
-  for (const path of body.updateMask.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
-    const field = path.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-    if (field !== 'expirationPolicy') throw AmsError.invalid(`Invalid updateMask: ${path} cannot be updated`);
-    fields.add(field);
-  }
-  return fields;
 }

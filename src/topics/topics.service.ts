@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { aclListFilter, type Caller } from '../auth/caller.js';
 import { AclService } from '../auth/acl.service.js';
 import { AmsError } from '../common/ams-error.js';
+import { fieldsToUpdate } from '../common/update-mask.js';
 import type { AclDto } from '../common/dto/acl.dto.js';
 import { formatDuration, parseDurationSeconds } from '../common/durations.js';
 import { decodeBody } from '../common/json-body.js';
@@ -86,7 +87,7 @@ export class TopicsService {
    * changes first: a failure there leaves the record, and so what GET shows, as it was.
    */
   async update(project: ProjectRecord, name: string, body: UpdateTopicDto): Promise<TopicDto> {
-    const fields = updatedFields(body);
+    const fields = fieldsToUpdate(body, ['messageRetentionDuration']);
     const topic = await this.existing(project, name);
     if (!fields.has('messageRetentionDuration')) return this.view(project, topic);
     const retentionSeconds = body.messageRetentionDuration === undefined ? null : retentionOf(body.messageRetentionDuration);
@@ -203,20 +204,6 @@ function retentionOf(value: string | number): number {
   throw AmsError.invalid(
     `Invalid messageRetentionDuration: must be between ${RETENTION_RANGE.min}s and ${RETENTION_RANGE.max}s, as "600s" or whole seconds`,
   );
-}
-
-/** The fields a PATCH changes: those its updateMask names (Pub/Sub's snake_case spelling too), else those it sends. */
-function updatedFields(body: UpdateTopicDto): Set<string> {
-  if (body.updateMask === undefined) {
-    return new Set(body.messageRetentionDuration === undefined ? [] : ['messageRetentionDuration']);
-  }
-  const fields = new Set<string>();
-  for (const path of body.updateMask.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
-    const field = path.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-    if (field !== 'messageRetentionDuration') throw AmsError.invalid(`Invalid updateMask: ${path} cannot be updated`);
-    fields.add(field);
-  }
-  return fields;
 }
 
 function toNewMessages(body: PublishDto): NewMessage[] {

@@ -539,7 +539,7 @@ describe('bad input', () => {
       ['PATCH', `/v1/projects/p`],
       ['POST', '/v1/projects/p/topics'],
       ['POST', '/v1/projects/p/topics/t'],
-      ['PATCH', '/v1/projects/p/subscriptions/s'],
+      ['PATCH', '/v1/projects/p/subscriptions'],
       ['POST', '/v1/status'],
       ['DELETE', '/v1/version'],
       ['PUT', '/v1/users:byToken/abc'],
