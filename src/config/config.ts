@@ -29,6 +29,8 @@ export interface AmsConfig {
   readonly pullMaxBytes: number;
   readonly pullMaxWaitSeconds: number;
   readonly sqliteSynchronous: SqliteSynchronous;
+  /** Deepest nesting of a schema document and of the data validated against one (spec 8.12). */
+  readonly schemaMaxDepth: number;
   readonly logLevel: string;
   /** Serve HTTPS with this certificate and key (PEM); null serves plain HTTP (behind a TLS-terminating proxy). */
   readonly tls: { readonly cert: Buffer; readonly key: Buffer } | null;
@@ -289,6 +291,7 @@ export function loadConfig(env: Env): AmsConfig {
     pullMaxBytes: integer(env, 'AMS_PULL_MAX_BYTES', 10 * MIB, 1024, 1024 * MIB),
     pullMaxWaitSeconds: integer(env, 'AMS_PULL_MAX_WAIT_S', 300, 0, 3600),
     sqliteSynchronous: oneOf<SqliteSynchronous>(env, 'AMS_SQLITE_SYNCHRONOUS', ['NORMAL', 'FULL'], 'NORMAL'),
+    schemaMaxDepth: integer(env, 'AMS_SCHEMA_MAX_DEPTH', 64, 1, 1000),
     logLevel: oneOf(env, 'AMS_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     tls: tls(env),
     metricsToken: secretToken(env, 'AMS_METRICS_TOKEN'),

@@ -19,6 +19,7 @@ import {
   checkMessageData,
   firstInvalidMessage,
   invalidJsonMessage,
+  JsonSchemaValidator,
   parseSchemaType,
   SchemaCompileError,
   type SchemaDocument,
@@ -88,7 +89,8 @@ export class SchemasService {
   async validate(project: ProjectRecord, name: string, raw: unknown): Promise<ValidationResultDto> {
     const schema = await this.existing(project, name);
     const compiled = this.compiledOf(schema);
-    const error = schema.type === 'json' ? checkRawDocument(compiled, raw) : checkAvroPayload(compiled, raw);
+    const error =
+      compiled instanceof JsonSchemaValidator ? checkRawDocument(compiled, raw) : checkAvroPayload(compiled, raw);
     if (error !== null) throw AmsError.invalid(error);
     return VALIDATED;
   }
@@ -175,10 +177,10 @@ function renameTarget(ref: string): string {
 }
 
 /** A JSON schema's `:validate`: the body as sent is the message; an unparsable or empty body is not JSON. */
-function checkRawDocument(compiled: CompiledSchema, raw: unknown): string | null {
+function checkRawDocument(compiled: JsonSchemaValidator, raw: unknown): string | null {
   if (raw instanceof InvalidJson) return invalidJsonMessage(0, raw.reason);
   if (raw === undefined) return invalidJsonMessage(0, 'Unexpected end of JSON input');
-  return compiled.checkPayload(Buffer.from(JSON.stringify(raw)), 0);
+  return compiled.checkDocument(raw, 0);
 }
 
 /** An Avro schema's `:validate`: `{"data": "<base64 datum>"}`. */

@@ -36,6 +36,7 @@ describe('loadConfig: defaults', () => {
       metricsToken: null,
       metricsMaxSeries: 1000,
       housekeepingIntervalSeconds: 60,
+      schemaMaxDepth: 64,
     };
     assert.deepEqual(pick(config, expected), expected);
     assert.ok(Object.isFrozen(config));
@@ -112,6 +113,7 @@ describe('loadConfig: values', () => {
     assert.equal(loadConfig({ AMS_PULL_MAX_WAIT_S: '3600' }).pullMaxWaitSeconds, 3600);
     assert.equal(loadConfig({ AMS_HOUSEKEEPING_INTERVAL_S: '1' }).housekeepingIntervalSeconds, 1);
     assert.equal(loadConfig({ AMS_METRICS_MAX_SERIES: '25' }).metricsMaxSeries, 25);
+    assert.equal(loadConfig({ AMS_SCHEMA_MAX_DEPTH: '1000' }).schemaMaxDepth, 1000);
     assert.equal(loadConfig({ AMS_METRICS_TOKEN: 'scrape-token-123' }).metricsToken, 'scrape-token-123');
   });
 
@@ -158,6 +160,8 @@ describe('loadConfig: each bad value throws a ConfigError naming the variable', 
     ['AMS_METRICS_TOKEN', 'has a space in it'],
     ['AMS_METRICS_MAX_SERIES', '0'],
     ['AMS_METRICS_MAX_SERIES', 'many'],
+    ['AMS_SCHEMA_MAX_DEPTH', '0'],
+    ['AMS_SCHEMA_MAX_DEPTH', '1001'],
     ['AMS_HOUSEKEEPING_INTERVAL_S', '0'],
     ['AMS_HOUSEKEEPING_INTERVAL_S', '86401'],
     ['AMS_TLS_CERT_FILE', '/nonexistent/ams/cert.pem'],

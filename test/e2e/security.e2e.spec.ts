@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type RunningApp, startApp, unique } from '../support/app.js';
+import { amsError } from '../support/client.js';
+import { newProject, type ProjectFixture } from '../support/fixtures.js';
+
+/** Hardening against one tenant stalling, probing or reading the service (issue 11, spec 8.11 and 8.12). */
+
+const b64 = (text: string): string => Buffer.from(text).toString('base64');
+/** Deep JSON built as text: JSON.stringify itself recurses. */
+const deepArray = (depth: number): string => `${'['.repeat(depth)}1${']'.repeat(depth)}`;
+const deepObject = (depth: number): string => `${'{"a":'.repeat(depth)}{}${'}'.repeat(depth)}`;
+const invalid = (message: string): ReturnType<typeof amsError> => amsError(400, 'INVALID_ARGUMENT', message);
+
+describe('security hardening', () => {
+  let app: RunningApp;
+  before(async () => {
+    app = await startApp();
+  });
+  after(async () => {
+    await app.close();
+  });
+
+  const base = (project: ProjectFixture): string => `/v1/projects/${project.name}`;
+
+  async function schemaTopic(project: ProjectFixture, type: string, schema: object): Promise<{ schema: string; topic: string }> {
+    const name = unique('sch');
+    const created = await app.admin.post(`${base(project)}/schemas/${name}`, { type, schema });
+    assert.equal(created.status, 200, created.text);
+    const topic = unique('t');
+    const attached = await app.admin.put(`${base(project)}/topics/${topic}`, { schema: `projects/${project.name}/schemas/${name}` });
+    assert.equal(attached.status, 200, attached.text);
+    return { schema: `${base(project)}/schemas/${name}`, topic: `${base(project)}/topics/${topic}` };
+  }
+
+  describe('user patterns run in linear time', () => {
+    it('validates 10,000 characters against ^(a+)+$ while /v1/status keeps answering', async () => {
+      const project = await newProject(app);
+      const { schema, topic } = await schemaTopic(project, 'json', { type: 'string', pattern: '^(a+)+$' });
+      const evil = JSON.stringify(`${'a'.repeat(10_000)}!`);
+      const timed = async <T>(call: () => Promise<T>): Promise<[T, number]> => {
+        const start = performance.now();
+        const result = await call();
+        return [result, performance.now() - start];
+      };
+      // The in-process bound (< 50 ms for the validation itself) is asserted in test/unit/schema-validation.spec.ts.
+      // Here the status call runs concurrently with the validation and publish over real HTTP on a shared, loaded
+      // machine, so the bound is 500 ms: the backtracking engine took 3.4 s for 25 characters, and for 10,000 it
+      // would block the event loop (and this status call) for longer than any test can wait.
+      const [[validated], [published], [status, statusMs]] = await Promise.all([
+        timed(() => app.admin.post(`${schema}:validate`, evil)),
+        timed(() => app.admin.post(`${topic}:publish`, { messages: [{ data: b64(evil) }] })),
+        timed(() => app.client().get('/v1/status')),
+      ]);
+      assert.deepEqual(validated.body, invalid('Message 0 data is not valid,(root): must match pattern "^(a+)+$"'));
+      assert.deepEqual(published.body, invalid('Message 0 data is not valid,(root): must match pattern "^(a+)+$"'));
+      assert.equal(status.status, 200);
+      assert.ok(statusMs < 500, `/v1/status took ${statusMs} ms`);
+    });
+
+    it('refuses at create and update, naming it, a pattern the linear engine cannot run', async () => {
+      const project = await newProject(app);
+      const name = unique('sch');
+      const message = (pattern: string): RegExp =>
+        new RegExp(`^Unsupported pattern ${JSON.stringify(pattern).replace(/[\\^$()?=<!]/g, '\\$&')}: `);
+      const created = await app.admin.post(`${base(project)}/schemas/${name}`, { type: 'json', schema: { pattern: '^(a)\\1$' } });
+      assert.equal(created.status, 400);
+      assert.equal(created.body.error.status, 'INVALID_ARGUMENT');
+      assert.match(created.body.error.message, message('^(a)\\1$'));
+      assert.equal((await app.admin.post(`${base(project)}/schemas/${name}`, { type: 'json', schema: { pattern: 'a' } })).status, 200);
+      const updated = await app.admin.put(`${base(project)}/schemas/${name}`, {
+        schema: { type: 'object', additionalProperties: false, patternProperties: { '(?<=x)y': {} } },
+      });
+      assert.equal(updated.status, 400);
+      assert.match(updated.body.error.message, message('(?<=x)y'));
+    });
+  });
+
+  describe('nesting is bounded (default 64 levels)', () => {
+    it('refuses a schema document nested 3,000 deep with the compiler-error 400', async () => {
+      const project = await newProject(app);
+      let schema: object = { type: 'string' };
+      for (let i = 0; i < 3000; i++) schema = { type: 'array', items: schema };
+      for (const type of ['json', 'avro']) {
+        const reply = await app.admin.post(`${base(project)}/schemas/${unique('sch')}`, { type, schema });
+        assert.deepEqual(reply.body, invalid('Schema document is nested deeper than 64 levels'), type);
+      }
+    });
+
+    it('answers deep data in :validate and publish with the validator prefix, never a 500', async () => {
+      const project = await newProject(app);
+      const { schema, topic } = await schemaTopic(project, 'json', { type: 'object', additionalProperties: { $ref: '#' } });
+      const tooDeep = invalid('Message 0 data is not valid,(root): nested deeper than 64 levels');
+      for (const body of [deepArray(10_000), deepObject(10_000)]) {
+        assert.deepEqual((await app.admin.post(`${schema}:validate`, body)).body, tooDeep);
+      }
+      assert.deepEqual((await app.admin.post(`${topic}:publish`, { messages: [{ data: b64(deepObject(10_000)) }] })).body, tooDeep);
+      assert.deepEqual((await app.admin.post(`${schema}:validate`, deepObject(10))).body, { message: 'Message validated successfully' });
+    });
+
+    it('answers a deep datum of a recursive Avro record with the validator prefix', async () => {
+      const project = await newProject(app);
+      const node = { type: 'record', name: 'Node', fields: [{ name: 'next', type: ['null', 'Node'] }] };
+      const { schema, topic } = await schemaTopic(project, 'avro', node);
+      const datum = (depth: number): string => Buffer.concat([Buffer.alloc(depth, 2), Buffer.from([0])]).toString('base64');
+      const tooDeep = invalid('Message 0 is not valid.nested deeper than 64 levels');
+      for (const depth of [100, 100_000]) {
+        assert.deepEqual((await app.admin.post(`${schema}:validate`, { data: datum(depth) })).body, tooDeep, String(depth));
+        assert.deepEqual((await app.admin.post(`${topic}:publish`, { messages: [{ data: datum(depth) }] })).body, tooDeep);
+      }
+    });
+  });
+});
