@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import ipaddr from 'ipaddr.js';
 
 export const AMS_CONFIG = Symbol('AmsConfig');
 
@@ -61,8 +62,12 @@ export interface PushConfig {
   readonly workerUser: string;
   /** Its token; null generates one (our workers call the services directly and need no token). */
   readonly workerToken: string | null;
-  /** Allow push endpoints on loopback, link-local, private and metadata addresses (SSRF guard off). */
+  /** Allow push endpoints on special-purpose and the host's own addresses (SSRF guard off; the deny list still holds). */
   readonly allowPrivate: boolean;
+  /** Blocks push may reach even if special-purpose or the host's own (normalized `address/prefix`). */
+  readonly allowCidrs: readonly string[];
+  /** Blocks push never reaches, even public ones; wins over everything else. */
+  readonly denyCidrs: readonly string[];
   /** Allow http:// push endpoints. */
   readonly allowHttp: boolean;
   /** Timeout of one outbound push or verification request. */
@@ -210,6 +215,35 @@ function hostPort(name: string, raw: string): { host: string; port: number } {
   return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
 }
 
+/** `a.b.c.d`, `a.b.c.d/n`, `h::h`, `h::h/n` as `address/prefix`; null if it is none of them. */
+function normalizeCidr(raw: string): string | null {
+  const text = raw.trim();
+  try {
+    if (text.includes('/')) {
+      const [address, prefix] = ipaddr.parseCIDR(text);
+      return `${address.toString()}/${prefix}`;
+    }
+    if (!ipaddr.IPv4.isValidFourPartDecimal(text) && !ipaddr.IPv6.isValid(text)) return null;
+    const address = ipaddr.parse(text);
+    return `${address.toString()}/${address.kind() === 'ipv4' ? 32 : 128}`;
+  } catch {
+    return null;
+  }
+}
+
+function cidrList(env: Env, name: string): readonly string[] {
+  const raw = optionalText(env, name);
+  if (raw === null) return [];
+  return raw
+    .split(',')
+    .filter((c) => c.trim() !== '')
+    .map((c) => normalizeCidr(c) ?? failCidr(name, c));
+}
+
+function failCidr(name: string, raw: string): never {
+  throw new ConfigError(name, `must be a comma list of IP addresses or CIDR blocks, got "${raw.trim()}"`);
+}
+
 function pushConfig(env: Env, store: StoreKind, port: number): PushConfig {
   const workerUser = text(env, 'AMS_PUSH_WORKER_USER', 'push_worker_0');
   if (!/^[a-zA-Z0-9_-]+$/.test(workerUser)) throw new ConfigError('AMS_PUSH_WORKER_USER', 'must match [a-zA-Z0-9_-]+');
@@ -232,6 +266,8 @@ function pushConfig(env: Env, store: StoreKind, port: number): PushConfig {
     workerUser,
     workerToken: secretToken(env, 'AMS_PUSH_WORKER_TOKEN'),
     allowPrivate: flag(env, 'AMS_PUSH_ALLOW_PRIVATE', false),
+    allowCidrs: cidrList(env, 'AMS_PUSH_ALLOW_CIDRS'),
+    denyCidrs: cidrList(env, 'AMS_PUSH_DENY_CIDRS'),
     allowHttp: flag(env, 'AMS_PUSH_ALLOW_HTTP', false),
     timeoutMs: integer(env, 'AMS_PUSH_TIMEOUT_MS', 30_000, 10, 600_000),
     leaseMs,

@@ -177,6 +177,7 @@ export class DeliveryLoop {
 }
 
 function describe(err: unknown): string {
-  if (err instanceof OutboundError || err instanceof AmsError) return err.message;
+  if (err instanceof OutboundError) return err.clientReason;
+  if (err instanceof AmsError) return err.message;
   return err instanceof Error ? err.message : String(err);
 }

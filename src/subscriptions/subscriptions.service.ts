@@ -39,7 +39,7 @@ import {
   type SubscriptionDto,
   type SubscriptionPageDto,
 } from './dto/subscription.dto.js';
-import { checkHostAllowed } from '../push/address-guard.js';
+import { checkHostAllowed, refusedPushTarget } from '../push/address-guard.js';
 import { verificationUrl } from '../push/push-body.js';
 import { OutboundError, PushHttpClient } from '../push/push-http-client.js';
 import { PushNotices } from '../push/push-notices.js';
@@ -179,7 +179,7 @@ export class SubscriptionsService {
     try {
       answer = await this.outbound.send({ method: 'GET', url: verificationUrl(config.pushEndpoint) });
     } catch (err) {
-      throw failed(err instanceof OutboundError ? err.message : String(err));
+      throw failed(err instanceof OutboundError ? err.clientReason : String(err));
     }
     if (answer.status !== 200) throw failed('Wrong response status code');
     if (answer.body !== config.verificationHash) throw failed('Wrong verification hash');
@@ -384,10 +384,7 @@ export class SubscriptionsService {
    */
   private async checkPushTarget(config: PushConfigRecord): Promise<void> {
     const host = new URL(pushTargetUrl(config)).hostname;
-    const refused = await checkHostAllowed(host, this.config.push.allowPrivate);
-    if (refused !== null) {
-      throw AmsError.invalid(`Push endpoint must not address a loopback, link-local, private or reserved network (${refused})`);
-    }
+    if ((await checkHostAllowed(host, this.config.push)) !== null) throw AmsError.invalid(refusedPushTarget(host));
   }
 
   private async existing(project: ProjectRecord, name: string): Promise<SubscriptionRecord> {

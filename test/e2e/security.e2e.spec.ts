@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { type RunningApp, startApp, unique } from '../support/app.js';
 import { amsError } from '../support/client.js';
 import { newProject, type ProjectFixture } from '../support/fixtures.js';
+import { PushReceiver } from '../support/push-receiver.js';
 
 /** Hardening against one tenant stalling, probing or reading the service (issue 11, spec 8.11 and 8.12). */
 
@@ -109,5 +110,57 @@ describe('security hardening', () => {
         assert.deepEqual((await app.admin.post(`${topic}:publish`, { messages: [{ data: datum(depth) }] })).body, tooDeep);
       }
     });
+  });
+});
+
+describe('push address policy: allow and deny lists (packets only to 127.0.0.1)', () => {
+  let app: RunningApp;
+  let receiver: PushReceiver;
+  before(async () => {
+    receiver = await new PushReceiver().start();
+    app = await startApp({
+      AMS_PUSH_ALLOW_HTTP: 'true',
+      AMS_PUSH_ALLOW_CIDRS: '127.0.0.1/32',
+      AMS_PUSH_DENY_CIDRS: '8.8.8.0/24, 2606:4700::/32',
+      AMS_PUSH_RECONCILE_MS: '100',
+      AMS_PUSH_LEASE_S: '2',
+    });
+  });
+  after(async () => {
+    await app.close();
+    await receiver.close();
+  });
+
+  const refused = (host: string): ReturnType<typeof amsError> =>
+    invalid(`Push endpoint must not address a loopback, link-local, private, reserved or special-purpose network, or this service's host (${host})`);
+
+  it('verifies and pushes to an allowed loopback address, and refuses loopback outside the allow-list', async () => {
+    const project = await newProject(app);
+    const topic = await project.topic();
+    const path = `/v1/projects/${project.name}/subscriptions`;
+    const other = await app.admin.put(`${path}/${unique('s')}`, {
+      topic: `projects/${project.name}/topics/${topic}`,
+      pushConfig: { type: 'http_endpoint', pushEndpoint: 'http://127.0.0.2:9/push' },
+    });
+    assert.deepEqual(other.body, refused('127.0.0.2'));
+    const name = await project.subscription(topic, undefined, { pushConfig: { type: 'http_endpoint', pushEndpoint: `${receiver.url}/push` } });
+    receiver.verificationHash = (await app.admin.get(`${path}/${name}`)).body.pushConfig.verificationHash;
+    const verified = await app.admin.post(`${path}/${name}:verifyPushEndpoint`);
+    assert.equal(verified.status, 200, verified.text);
+    const published = await app.admin.post(`/v1/projects/${project.name}/topics/${topic}:publish`, { messages: [{ data: b64('allowed') }] });
+    assert.equal(published.status, 200, published.text);
+    await receiver.until(() => receiver.accepted().length >= 1, 10_000);
+  });
+
+  it('refuses denied public blocks at config time, IPv4 and IPv6, including through NAT64', async () => {
+    const project = await newProject(app);
+    const topic = await project.topic();
+    for (const host of ['8.8.8.8', '[2606:4700::1111]', '[64:ff9b::808:808]']) {
+      const reply = await app.admin.put(`/v1/projects/${project.name}/subscriptions/${unique('s')}`, {
+        topic: `projects/${project.name}/topics/${topic}`,
+        pushConfig: { type: 'mattermost', mattermostUrl: `https://${host}/hooks/x` },
+      });
+      assert.deepEqual(reply.body, refused(host), host);
+    }
   });
 });

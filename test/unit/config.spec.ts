@@ -216,6 +216,8 @@ describe('loadConfig: push', () => {
         workerToken: null,
         allowPrivate: false,
         allowHttp: false,
+        allowCidrs: [],
+        denyCidrs: [],
         timeoutMs: 30_000,
         leaseMs: 15_000,
         reconcileMs: 5000,
@@ -242,6 +244,8 @@ describe('loadConfig: push', () => {
       AMS_PUSH_WORKER_TOKEN: 'push-worker-token-1',
       AMS_PUSH_ALLOW_PRIVATE: 'true',
       AMS_PUSH_ALLOW_HTTP: '1',
+      AMS_PUSH_ALLOW_CIDRS: '127.0.0.1, 10.0.0.0/8',
+      AMS_PUSH_DENY_CIDRS: '2606:4700:0::/32,,8.8.8.8/24',
       AMS_PUSH_TIMEOUT_MS: '500',
       AMS_PUSH_LEASE_S: '2',
       AMS_PUSH_RECONCILE_MS: '100',
@@ -259,6 +263,8 @@ describe('loadConfig: push', () => {
       workerToken: 'push-worker-token-1',
       allowPrivate: true,
       allowHttp: true,
+      allowCidrs: ['127.0.0.1/32', '10.0.0.0/8'],
+      denyCidrs: ['2606:4700::/32', '8.8.8.8/24'],
       timeoutMs: 500,
       leaseMs: 2000,
       reconcileMs: 100,
@@ -284,6 +290,9 @@ describe('loadConfig: push', () => {
       [{ AMS_PUSH_NOTICES: 'kafka' }, /AMS_PUSH_NOTICES kafka needs AMS_STORE=kafka-mongo/],
       [{ AMS_PUSH_NOTICE_LISTEN: 'nope' }, /AMS_PUSH_NOTICE_LISTEN must be host:port/],
       [{ AMS_PUSH_NOTICE_TARGETS: 'a:1,b' }, /AMS_PUSH_NOTICE_TARGETS must be host:port, got "b"/],
+      [{ AMS_PUSH_ALLOW_CIDRS: '10.0.0.0/33' }, /AMS_PUSH_ALLOW_CIDRS must be a comma list of IP addresses or CIDR blocks, got "10.0.0.0\/33"/],
+      [{ AMS_PUSH_DENY_CIDRS: '8.8.8.8, example.org' }, /AMS_PUSH_DENY_CIDRS must be a comma list .*"example.org"/],
+      [{ AMS_PUSH_DENY_CIDRS: '0x7f.1' }, /AMS_PUSH_DENY_CIDRS must be a comma list/],
     ];
     for (const [env, message] of cases) assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && message.test(err.message), JSON.stringify(env));
   });
