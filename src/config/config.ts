@@ -29,6 +29,7 @@ export interface AmsConfig {
   readonly pullMaxMessages: number;
   readonly pullMaxBytes: number;
   readonly pullMaxWaitSeconds: number;
+  readonly http: HttpTimeouts;
   readonly sqliteSynchronous: SqliteSynchronous;
   /** Deepest nesting of a schema document and of the data validated against one (spec 8.12). */
   readonly schemaMaxDepth: number;
@@ -46,6 +47,19 @@ export interface AmsConfig {
   /** Set when store is kafka-mongo. */
   readonly mongo: MongoConfig | null;
   readonly push: PushConfig;
+}
+
+/**
+ * Slow clients (spec 8.12). Node's request and headers timeouts cover receiving a request, never the answer, so a
+ * long-polling pull is not cut by them; the idle timeout is raised for the wait of a long poll (app.factory.ts).
+ */
+export interface HttpTimeouts {
+  /** Headers and body must have arrived within this time of the connection or of the previous answer (408). */
+  readonly requestTimeoutMs: number;
+  /** Headers alone must have arrived within this time (408). */
+  readonly headersTimeoutMs: number;
+  /** A connection with no traffic either way for this long is closed. */
+  readonly idleTimeoutMs: number;
 }
 
 /** Where push delivery runs: in the API process, or only in separate `npm run start:push` workers. */
@@ -244,6 +258,15 @@ function failCidr(name: string, raw: string): never {
   throw new ConfigError(name, `must be a comma list of IP addresses or CIDR blocks, got "${raw.trim()}"`);
 }
 
+function httpTimeouts(env: Env): HttpTimeouts {
+  const requestTimeoutMs = integer(env, 'AMS_HTTP_REQUEST_TIMEOUT_S', 60, 1, 120) * 1000;
+  const headersTimeoutMs = integer(env, 'AMS_HTTP_HEADERS_TIMEOUT_S', Math.min(20, requestTimeoutMs / 1000), 1, 120) * 1000;
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError('AMS_HTTP_HEADERS_TIMEOUT_S', 'must be at most AMS_HTTP_REQUEST_TIMEOUT_S');
+  }
+  return { requestTimeoutMs, headersTimeoutMs, idleTimeoutMs: integer(env, 'AMS_HTTP_IDLE_TIMEOUT_S', 120, 1, 120) * 1000 };
+}
+
 function pushConfig(env: Env, store: StoreKind, port: number): PushConfig {
   const workerUser = text(env, 'AMS_PUSH_WORKER_USER', 'push_worker_0');
   if (!/^[a-zA-Z0-9_-]+$/.test(workerUser)) throw new ConfigError('AMS_PUSH_WORKER_USER', 'must match [a-zA-Z0-9_-]+');
@@ -326,6 +349,7 @@ export function loadConfig(env: Env): AmsConfig {
     pullMaxMessages: integer(env, 'AMS_PULL_MAX_MESSAGES', 1000, 1, 1_000_000),
     pullMaxBytes: integer(env, 'AMS_PULL_MAX_BYTES', 10 * MIB, 1024, 1024 * MIB),
     pullMaxWaitSeconds: integer(env, 'AMS_PULL_MAX_WAIT_S', 300, 0, 3600),
+    http: Object.freeze(httpTimeouts(env)),
     sqliteSynchronous: oneOf<SqliteSynchronous>(env, 'AMS_SQLITE_SYNCHRONOUS', ['NORMAL', 'FULL'], 'NORMAL'),
     schemaMaxDepth: integer(env, 'AMS_SCHEMA_MAX_DEPTH', 64, 1, 1000),
     logLevel: oneOf(env, 'AMS_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),

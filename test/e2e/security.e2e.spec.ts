@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type RunningApp, startApp, unique } from '../support/app.js';
 import { amsError } from '../support/client.js';
@@ -11,6 +12,47 @@ const b64 = (text: string): string => Buffer.from(text).toString('base64');
 /** Deep JSON built as text: JSON.stringify itself recurses. */
 const deepArray = (depth: number): string => `${'['.repeat(depth)}1${']'.repeat(depth)}`;
 const deepObject = (depth: number): string => `${'{"a":'.repeat(depth)}{}${'}'.repeat(depth)}`;
+/** What came back on a raw connection: the parsed answer (or null when it was closed without one) and when. */
+interface RawAnswer {
+  readonly status: number | null;
+  readonly body: unknown;
+  readonly closedAfterMs: number;
+}
+
+/**
+ * Writes `chunks` to a fresh connection, one every `gapMs`, and reads until the server closes it or `giveUpMs` pass.
+ * Raw sockets, because fetch can neither send raw bytes in a path nor dribble a body.
+ */
+function rawExchange(url: string, chunks: readonly (string | Buffer)[], gapMs = 0, giveUpMs = 8000): Promise<RawAnswer> {
+  const { port } = new URL(url);
+  return new Promise((resolve) => {
+    const start = performance.now();
+    const socket = connect(Number(port), '127.0.0.1');
+    const received: Buffer[] = [];
+    let sent = 0;
+    const timer = setInterval(() => {
+      if (sent < chunks.length && !socket.destroyed) socket.write(chunks[sent++]);
+    }, gapMs);
+    const giveUp = setTimeout(() => socket.destroy(), giveUpMs);
+    socket.on('data', (data) => received.push(data));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearInterval(timer);
+      clearTimeout(giveUp);
+      const text = Buffer.concat(received).toString('utf8');
+      const status = /^HTTP\/1\.1 (\d{3})/.exec(text);
+      const body = text.slice(text.indexOf('\r\n\r\n') + 4);
+      let parsed: unknown = body;
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        // not JSON: keep the text
+      }
+      resolve({ status: status === null ? null : Number(status[1]), body: parsed, closedAfterMs: performance.now() - start });
+    });
+  });
+}
+
 const invalid = (message: string): ReturnType<typeof amsError> => amsError(400, 'INVALID_ARGUMENT', message);
 
 describe('security hardening', () => {
@@ -162,5 +204,62 @@ describe('push address policy: allow and deny lists (packets only to 127.0.0.1)'
       });
       assert.deepEqual(reply.body, refused(host), host);
     }
+  });
+});
+
+describe('slow clients and errors before routing', () => {
+  let app: RunningApp;
+  before(async () => {
+    app = await startApp({
+      AMS_HTTP_REQUEST_TIMEOUT_S: '2',
+      AMS_HTTP_HEADERS_TIMEOUT_S: '1',
+      AMS_HTTP_IDLE_TIMEOUT_S: '1',
+      AMS_PULL_MAX_WAIT_S: '4',
+    });
+  });
+  after(async () => {
+    await app.close();
+  });
+
+  const timeout = amsError(408, 'TIMEOUT', 'Request timeout');
+
+  it('answers 408 and closes a connection whose body dribbles in slower than the request timeout', async () => {
+    const project = await newProject(app);
+    const topic = await project.topic();
+    const head = `POST /v1/projects/${project.name}/topics/${topic}:publish HTTP/1.1\r\nHost: x\r\nx-api-key: ${app.admin.token}\r\nContent-Length: 100\r\n\r\n`;
+    // One byte every 300 ms keeps the connection from ever being idle; only the request timeout (2 s) can end it.
+    const answer = await rawExchange(app.url, [head, ...'{"messages":[{"data":"YQ=="}]}'.split('')], 300);
+    assert.deepEqual(answer.body, timeout);
+    assert.equal(answer.status, 408);
+    assert.ok(answer.closedAfterMs < 6000, `closed after ${answer.closedAfterMs} ms`);
+  });
+
+  it('answers 408 to headers that never end', async () => {
+    const answer = await rawExchange(app.url, ['GET /v1/status HTTP/1.1\r\n', ...Array.from({ length: 40 }, (_, i) => `x-h${i}: 1\r\n`)], 150);
+    assert.deepEqual(answer.body, timeout);
+    assert.ok(answer.closedAfterMs < 6000, `closed after ${answer.closedAfterMs} ms`);
+  });
+
+  it('never cuts a long-polling pull that outlasts the request and idle timeouts', async () => {
+    const project = await newProject(app);
+    const topic = await project.topic();
+    const sub = await project.subscription(topic);
+    const published = await app.admin.post(`/v1/projects/${project.name}/topics/${topic}:publish`, { messages: [{ data: b64('one') }] });
+    assert.equal(published.status, 200);
+    const start = performance.now();
+    const pulled = await app.admin.post(`/v1/projects/${project.name}/subscriptions/${sub}:pull`, { maxMessages: '10', returnImmediately: 'false' });
+    const waited = performance.now() - start;
+    assert.equal(pulled.status, 200, pulled.text);
+    assert.equal(pulled.body.receivedMessages.length, 1);
+    assert.ok(waited > 3000, `the pull waited for more messages for ${waited} ms, past every timeout`);
+  });
+
+  it('answers errors the parser raises before routing with the AMS envelope: 431 and raw UTF-8 in the path', async () => {
+    const big = await rawExchange(app.url, [`GET /v1/status HTTP/1.1\r\nHost: x\r\nx-big: ${'a'.repeat(64 * 1024)}\r\n\r\n`]);
+    assert.equal(big.status, 431);
+    assert.deepEqual(big.body, amsError(431, 'INVALID_ARGUMENT', 'Request header fields too large'));
+    const utf8 = await rawExchange(app.url, [Buffer.concat([Buffer.from('GET /v1/projects/caf'), Buffer.from('é', 'utf8'), Buffer.from(' HTTP/1.1\r\nHost: x\r\n\r\n')])]);
+    assert.equal(utf8.status, 400);
+    assert.deepEqual(utf8.body, amsError(400, 'BAD_REQUEST', 'Invalid Request'));
   });
 });

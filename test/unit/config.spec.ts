@@ -37,6 +37,7 @@ describe('loadConfig: defaults', () => {
       metricsMaxSeries: 1000,
       housekeepingIntervalSeconds: 60,
       schemaMaxDepth: 64,
+      http: { requestTimeoutMs: 60_000, headersTimeoutMs: 20_000, idleTimeoutMs: 120_000 },
     };
     assert.deepEqual(pick(config, expected), expected);
     assert.ok(Object.isFrozen(config));
@@ -114,6 +115,12 @@ describe('loadConfig: values', () => {
     assert.equal(loadConfig({ AMS_HOUSEKEEPING_INTERVAL_S: '1' }).housekeepingIntervalSeconds, 1);
     assert.equal(loadConfig({ AMS_METRICS_MAX_SERIES: '25' }).metricsMaxSeries, 25);
     assert.equal(loadConfig({ AMS_SCHEMA_MAX_DEPTH: '1000' }).schemaMaxDepth, 1000);
+    assert.deepEqual(loadConfig({ AMS_HTTP_REQUEST_TIMEOUT_S: '5', AMS_HTTP_IDLE_TIMEOUT_S: '7' }).http, {
+      requestTimeoutMs: 5000,
+      headersTimeoutMs: 5000,
+      idleTimeoutMs: 7000,
+    });
+    assert.equal(loadConfig({ AMS_HTTP_HEADERS_TIMEOUT_S: '3' }).http.headersTimeoutMs, 3000);
     assert.equal(loadConfig({ AMS_METRICS_TOKEN: 'scrape-token-123' }).metricsToken, 'scrape-token-123');
   });
 
@@ -160,6 +167,11 @@ describe('loadConfig: each bad value throws a ConfigError naming the variable', 
     ['AMS_METRICS_TOKEN', 'has a space in it'],
     ['AMS_METRICS_MAX_SERIES', '0'],
     ['AMS_METRICS_MAX_SERIES', 'many'],
+    ['AMS_HTTP_REQUEST_TIMEOUT_S', '0'],
+    ['AMS_HTTP_REQUEST_TIMEOUT_S', '121'],
+    ['AMS_HTTP_HEADERS_TIMEOUT_S', '61'],
+    ['AMS_HTTP_IDLE_TIMEOUT_S', '0'],
+    ['AMS_HTTP_IDLE_TIMEOUT_S', '121'],
     ['AMS_SCHEMA_MAX_DEPTH', '0'],
     ['AMS_SCHEMA_MAX_DEPTH', '1001'],
     ['AMS_HOUSEKEEPING_INTERVAL_S', '0'],
