@@ -1,6 +1,7 @@
-import { type ArgumentMetadata, Injectable, type PipeTransform, type Type as ClassType } from '@nestjs/common';
+import { type ArgumentMetadata, Inject, Injectable, type PipeTransform, type Type as ClassType } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { getMetadataStorage, IsObject, ValidateNested, validateSync } from 'class-validator';
+import { AMS_CONFIG, type AmsConfig, type TextLimits } from '../config/config.js';
 import { AmsError } from './ams-error.js';
 
 /** A body that was sent but is not JSON. The route's own error message is decided later, by its DTO. */
@@ -49,6 +50,33 @@ export function Nested(type: () => ClassType, options: { each?: boolean } = {}):
     if (!options.each) IsObject()(target, property);
     Type(type)(target, property);
   };
+}
+
+const FREE_TEXT = new WeakMap<object, Map<string, keyof TextLimits>>();
+
+/**
+ * A free-text field (spec 8.12): at most AMS_MAX_TEXT_CHARS (`short`: names, e-mail, organization) or
+ * AMS_MAX_DESCRIPTION_CHARS (`long`: descriptions, comments) characters, so no client can store megabytes that every
+ * list then returns.
+ */
+export function FreeText(kind: keyof TextLimits): PropertyDecorator {
+  return (target, property) => {
+    const map = FREE_TEXT.get(target.constructor) ?? new Map<string, keyof TextLimits>();
+    map.set(String(property), kind);
+    FREE_TEXT.set(target.constructor, map);
+  };
+}
+
+/** Throws a 400 naming the first free-text field of a decoded body that is longer than its limit. */
+export function checkTextLimits(body: object, target: ClassType, limits: TextLimits): void {
+  for (let type: unknown = target; typeof type === 'function'; type = Object.getPrototypeOf(type)) {
+    for (const [property, kind] of FREE_TEXT.get(type as object) ?? []) {
+      const value = (body as Record<string, unknown>)[property];
+      if (typeof value === 'string' && value.length > limits[kind]) {
+        throw AmsError.invalid(`Field ${property} is longer than ${limits[kind]} characters`);
+      }
+    }
+  }
 }
 
 const DECLARED = new WeakMap<object, Map<string, string>>();
@@ -128,8 +156,12 @@ export function decodeBody<T extends object>(raw: unknown, target: ClassType<T>)
 /** The global pipe for `@Body()`: every DTO class carries its own rules. */
 @Injectable()
 export class JsonBodyPipe implements PipeTransform {
+  constructor(@Inject(AMS_CONFIG) private readonly config: AmsConfig) {}
+
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
     if (metadata.type !== 'body' || metadata.metatype === undefined || !RULES.has(metadata.metatype)) return value;
-    return decodeBody(value, metadata.metatype as ClassType<object>);
+    const body = decodeBody(value, metadata.metatype as ClassType<object>);
+    checkTextLimits(body, metadata.metatype, this.config.textLimits);
+    return body;
   }
 }

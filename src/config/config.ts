@@ -30,6 +30,7 @@ export interface AmsConfig {
   readonly pullMaxBytes: number;
   readonly pullMaxWaitSeconds: number;
   readonly http: HttpTimeouts;
+  readonly textLimits: TextLimits;
   readonly sqliteSynchronous: SqliteSynchronous;
   /** Deepest nesting of a schema document and of the data validated against one (spec 8.12). */
   readonly schemaMaxDepth: number;
@@ -60,6 +61,14 @@ export interface HttpTimeouts {
   readonly headersTimeoutMs: number;
   /** A connection with no traffic either way for this long is closed. */
   readonly idleTimeoutMs: number;
+}
+
+/** Longest free-text fields, in characters (spec 8.12). */
+export interface TextLimits {
+  /** Names, e-mail addresses, organizations: AMS_MAX_TEXT_CHARS. */
+  readonly short: number;
+  /** Descriptions and comments: AMS_MAX_DESCRIPTION_CHARS. */
+  readonly long: number;
 }
 
 /** Where push delivery runs: in the API process, or only in separate `npm run start:push` workers. */
@@ -350,6 +359,10 @@ export function loadConfig(env: Env): AmsConfig {
     pullMaxBytes: integer(env, 'AMS_PULL_MAX_BYTES', 10 * MIB, 1024, 1024 * MIB),
     pullMaxWaitSeconds: integer(env, 'AMS_PULL_MAX_WAIT_S', 300, 0, 3600),
     http: Object.freeze(httpTimeouts(env)),
+    textLimits: Object.freeze({
+      short: integer(env, 'AMS_MAX_TEXT_CHARS', 256, 16, 65_536),
+      long: integer(env, 'AMS_MAX_DESCRIPTION_CHARS', 4096, 16, 1_048_576),
+    }),
     sqliteSynchronous: oneOf<SqliteSynchronous>(env, 'AMS_SQLITE_SYNCHRONOUS', ['NORMAL', 'FULL'], 'NORMAL'),
     schemaMaxDepth: integer(env, 'AMS_SCHEMA_MAX_DEPTH', 64, 1, 1000),
     logLevel: oneOf(env, 'AMS_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),

@@ -63,7 +63,7 @@ export class SchemasService {
     const current = await this.existing(project, name);
     const body = decodeBody(raw, UpdateSchemaDto);
     const patch: { -readonly [K in keyof SchemaPatch]: SchemaPatch[K] } = {};
-    if (body.name !== undefined && body.name !== '') patch.name = renameTarget(body.name);
+    if (body.name !== undefined && body.name !== '') patch.name = renameTarget(project, body.name);
     if (body.type !== undefined && body.type !== '') patch.type = requireType(body.type);
     if (body.schema !== undefined) patch.document = body.schema;
     if (patch.type !== undefined || patch.document !== undefined) {
@@ -168,10 +168,13 @@ function requireType(raw: string | undefined): SchemaType {
   return type;
 }
 
-/** The short name of `projects/P/schemas/NEW`; it must be usable in a path like any schema name. */
-function renameTarget(ref: string): string {
+/**
+ * The short name of `projects/P/schemas/NEW`; it must be usable in a path like any schema name, and P must be the URL
+ * project: a schema never moves between projects, and a name that says otherwise is refused, not silently re-read.
+ */
+function renameTarget(project: ProjectRecord, ref: string): string {
   const parsed = parseSchemaRef(ref);
-  if (parsed === null) throw AmsError.invalid('wrong schema name declaration');
+  if (parsed === null || parsed.project !== project.name) throw AmsError.invalid('wrong schema name declaration');
   if (!isValidName(parsed.schema)) throw AmsError.invalid('Invalid schema name');
   return parsed.schema;
 }

@@ -153,6 +153,34 @@ describe('security hardening', () => {
       }
     });
   });
+  describe('free text is bounded, schemas stay in their project', () => {
+    it('refuses descriptions and other free text past their limits (4096 and 256 characters by default)', async () => {
+      const tooLong = (field: string, limit: number) => invalid(`Field ${field} is longer than ${limit} characters`);
+      const name = unique('p');
+      assert.deepEqual((await app.admin.post(`/v1/projects/${name}`, { description: 'd'.repeat(1_000_000) })).body, tooLong('description', 4096));
+      assert.equal((await app.admin.get(`/v1/projects/${name}`)).status, 404, 'nothing was stored');
+      assert.equal((await app.admin.post(`/v1/projects/${name}`, { description: 'd'.repeat(4096) })).status, 200);
+      assert.deepEqual((await app.admin.put(`/v1/projects/${name}`, { description: 'd'.repeat(4097) })).body, tooLong('description', 4096));
+      const user = unique('u');
+      const created = await app.admin.post(`/v1/users/${user}`, { email: `${user}@example.org`, organization: 'o'.repeat(257) });
+      assert.deepEqual(created.body, tooLong('organization', 256));
+      const registered = await app.admin.post('/v1/registrations', { name: user, email: `${user}@example.org`, first_name: 'f'.repeat(300) });
+      assert.deepEqual(registered.body, tooLong('first_name', 256));
+    });
+
+    it('refuses a schema rename that names another project', async () => {
+      const project = await newProject(app);
+      const other = await newProject(app);
+      const name = unique('sch');
+      assert.equal((await app.admin.post(`${base(project)}/schemas/${name}`, { type: 'json', schema: { type: 'string' } })).status, 200);
+      const renamed = await app.admin.put(`${base(project)}/schemas/${name}`, { name: `projects/${other.name}/schemas/moved` });
+      assert.deepEqual(renamed.body, invalid('wrong schema name declaration'));
+      assert.equal((await app.admin.get(`${base(project)}/schemas/${name}`)).status, 200, 'not renamed');
+      assert.equal((await app.admin.get(`${base(project)}/schemas/moved`)).status, 404);
+      const same = await app.admin.put(`${base(project)}/schemas/${name}`, { name: `projects/${project.name}/schemas/kept` });
+      assert.equal(same.body.name, `projects/${project.name}/schemas/kept`);
+    });
+  });
 });
 
 describe('push address policy: allow and deny lists (packets only to 127.0.0.1)', () => {

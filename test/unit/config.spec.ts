@@ -38,6 +38,7 @@ describe('loadConfig: defaults', () => {
       housekeepingIntervalSeconds: 60,
       schemaMaxDepth: 64,
       http: { requestTimeoutMs: 60_000, headersTimeoutMs: 20_000, idleTimeoutMs: 120_000 },
+      textLimits: { short: 256, long: 4096 },
     };
     assert.deepEqual(pick(config, expected), expected);
     assert.ok(Object.isFrozen(config));
@@ -121,6 +122,7 @@ describe('loadConfig: values', () => {
       idleTimeoutMs: 7000,
     });
     assert.equal(loadConfig({ AMS_HTTP_HEADERS_TIMEOUT_S: '3' }).http.headersTimeoutMs, 3000);
+    assert.deepEqual(loadConfig({ AMS_MAX_TEXT_CHARS: '64', AMS_MAX_DESCRIPTION_CHARS: '100000' }).textLimits, { short: 64, long: 100_000 });
     assert.equal(loadConfig({ AMS_METRICS_TOKEN: 'scrape-token-123' }).metricsToken, 'scrape-token-123');
   });
 
@@ -172,6 +174,8 @@ describe('loadConfig: each bad value throws a ConfigError naming the variable', 
     ['AMS_HTTP_HEADERS_TIMEOUT_S', '61'],
     ['AMS_HTTP_IDLE_TIMEOUT_S', '0'],
     ['AMS_HTTP_IDLE_TIMEOUT_S', '121'],
+    ['AMS_MAX_TEXT_CHARS', '15'],
+    ['AMS_MAX_DESCRIPTION_CHARS', '1048577'],
     ['AMS_SCHEMA_MAX_DEPTH', '0'],
     ['AMS_SCHEMA_MAX_DEPTH', '1001'],
     ['AMS_HOUSEKEEPING_INTERVAL_S', '0'],
