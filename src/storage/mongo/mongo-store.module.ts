@@ -3,6 +3,7 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { AMS_CONFIG, type AmsConfig } from '../../config/config.js';
 import { MongoJobLeaseStore } from './mongo-job-lease-store.repository.js';
 import { MongoMetadataStore } from './mongo-metadata-store.repository.js';
+import { MongoStoredSecrets } from './mongo-stored-secrets.repository.js';
 import {
   DAILY_COUNT,
   DailyCountSchema,
@@ -56,7 +57,7 @@ import {
       { name: MESSAGE_SCHEMA, schema: MessageSchemaSchema },
     ]),
   ],
-  providers: [MongoMetadataStore, MongoJobLeaseStore],
-  exports: [MongoMetadataStore, MongoJobLeaseStore],
+  providers: [MongoMetadataStore, MongoJobLeaseStore, MongoStoredSecrets],
+  exports: [MongoMetadataStore, MongoJobLeaseStore, MongoStoredSecrets],
 })
 export class MongoStoreModule {}
