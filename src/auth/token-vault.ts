@@ -16,6 +16,9 @@ export function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(left, right);
 }
 
+/** Whether a stored value is in the sealed form (three base64 parts); older builds kept push values and activation tokens in clear (64 hex characters). */
+export const isSealedForm = (value: string): boolean => /^[A-Za-z0-9+/=]+\.[A-Za-z0-9+/=]+\.[A-Za-z0-9+/=]*$/.test(value);
+
 /** The scheme of lookup hashes this build writes; a store that records another is re-hashed at start. */
 export const LOOKUP_HASH_SCHEME = 'hmac-sha256-v1';
 
@@ -29,10 +32,13 @@ export class TokenVault {
   private readonly key: Buffer;
   /** A key of its own for lookup hashes, derived from the sealing key: one secret, two uses kept apart. */
   private readonly hashKey: Buffer;
+  /** And one for the synthetic IVs of sealForLookup. */
+  private readonly ivKey: Buffer;
 
   constructor(@Inject(AMS_CONFIG) config: AmsConfig) {
     this.key = config.tokenKey ?? TokenVault.keyFile(config.dataDir);
     this.hashKey = createHmac('sha256', this.key).update('ams token lookup hash v1').digest();
+    this.ivKey = createHmac('sha256', this.key).update('ams synthetic iv v1').digest();
   }
 
   /** What a token is looked up by. */
@@ -57,8 +63,20 @@ export class TokenVault {
     return key;
   }
 
+  /**
+   * Sealed with an IV derived from the token itself (synthetic IV): the same token always seals the same, so a store can
+   * find it by its sealed form (activation tokens are looked up by value) while a dump still shows none. Only for
+   * random secrets, where equal sealed forms reveal nothing a guess could use. `unseal` opens both forms.
+   */
+  sealForLookup(token: string): string {
+    return this.sealWith(createHmac('sha256', this.ivKey).update(token, 'utf8').digest().subarray(0, 12), token);
+  }
+
   seal(token: string): string {
-    const iv = randomBytes(12);
+    return this.sealWith(randomBytes(12), token);
+  }
+
+  private sealWith(iv: Buffer, token: string): string {
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const body = Buffer.concat([cipher.update(token, 'utf8'), cipher.final()]);
     return [iv, cipher.getAuthTag(), body].map((part) => part.toString('base64')).join('.');

@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { Caller } from '../auth/caller.js';
+import type { TokenVault } from '../auth/token-vault.js';
 import { AmsError } from '../common/ams-error.js';
 import type { Clock } from '../common/time.js';
 import type { MetadataStore } from '../storage/ports/metadata-store.repository.js';
@@ -7,6 +8,7 @@ import type { PushConfigRecord } from '../storage/ports/records.js';
 import type { SubscriptionsService } from '../subscriptions/subscriptions.service.js';
 import { type PushedMessage, pushedSubscriptionName, pushRequest } from './push-body.js';
 import { OutboundError, type PushHttpClient } from './push-http-client.js';
+import { openPushSecret } from './push-secrets.js';
 import type { PushMetrics, PushTarget } from './push-metrics.js';
 import { type AttemptOutcome, firstAttempt, nextAttempt, type RetryPolicy, type RetryState } from './retry-policy.js';
 
@@ -23,6 +25,8 @@ export interface DeliveryDeps {
   readonly logger: Logger;
   /** `HOST:PORT` of the pushed `subscription` field. */
   readonly origin: string;
+  /** Opens the sealed authorization header value of a push config. */
+  readonly vault: Pick<TokenVault, 'unseal'>;
 }
 
 /** What one attempt did: delivered (or found nothing), failed, or found the subscription no longer active. */
@@ -118,7 +122,7 @@ export class DeliveryLoop {
 
     if (this.failedBefore) this.deps.metrics.countRetry(project.name, subscription);
     const request = pushRequest(
-      config,
+      openPushSecret(config, this.deps.vault) ?? config,
       messages.map((m) => m.message),
       pushedSubscriptionName(project.name, this.subscription, this.deps.origin),
     );

@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { TokenVaultModule } from '../auth/token-vault.module.js';
 import { CommonModule } from '../common/common.module.js';
 import type { AmsConfig } from '../config/config.js';
 import { ConfigModule } from '../config/config.module.js';
@@ -23,6 +24,7 @@ export class PushWorkerModule {
         ScheduleModule.forRoot(),
         PrometheusModule,
         StorageModule.forStore(config.store),
+        TokenVaultModule,
         CommonModule,
         PushCoreModule,
         PushModule,

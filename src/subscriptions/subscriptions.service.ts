@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type Caller, isServiceAdmin } from '../auth/caller.js';
-import { newSecret } from '../auth/token-vault.js';
+import { newSecret, TokenVault } from '../auth/token-vault.js';
 import { AclService } from '../common/acl.service.js';
 import { formatAckId, parseAckId } from '../common/ack-id.js';
 import { AmsError } from '../common/ams-error.js';
@@ -40,6 +40,7 @@ import {
   type SubscriptionPageDto,
 } from './dto/subscription.dto.js';
 import { checkHostAllowed, refusedPushTarget } from '../push/address-guard.js';
+import { openPushSecret, sealPushSecret } from '../push/push-secrets.js';
 import { verificationUrl } from '../push/push-body.js';
 import { OutboundError, PushHttpClient } from '../push/push-http-client.js';
 import { PushNotices } from '../push/push-notices.js';
@@ -77,6 +78,7 @@ export class SubscriptionsService {
     private readonly outbound: PushHttpClient,
     private readonly notices: PushNotices,
     private readonly individual: IndividualDelivery,
+    @Inject(TokenVault) private readonly vault: TokenVault,
   ) {}
 
   async list(caller: Caller, project: ProjectRecord, page: PageQuery): Promise<SubscriptionPageDto> {
@@ -99,7 +101,7 @@ export class SubscriptionsService {
     const topic = await this.store.topic(project.uuid, topicName);
     if (topic === null) throw AmsError.notFound('Topic');
     const worker = isEmptyPushConfig(body.pushConfig) ? null : await this.pushWorker();
-    const pushConfig = resolvePushConfig(body.pushConfig, null, newSecret, this.config.push);
+    const pushConfig = sealPushSecret(resolvePushConfig(body.pushConfig, null, newSecret, this.config.push), this.vault);
     if (pushConfig !== null && ackMode === 'individual') throw AmsError.invalid(PUSH_NEEDS_CUMULATIVE);
     if (pushConfig !== null) await this.checkPushTarget(pushConfig);
     // Mattermost is active at once: the push worker joins the ACL (spec 4.6 activation).
@@ -148,7 +150,8 @@ export class SubscriptionsService {
   async modifyPushConfig(project: ProjectRecord, name: string, input: PushConfigInDto | undefined): Promise<void> {
     const subscription = await this.existing(project, name);
     const worker = isEmptyPushConfig(input) ? null : await this.pushWorker();
-    const pushConfig = resolvePushConfig(input, subscription.pushConfig, newSecret, this.config.push);
+    const previous = openPushSecret(subscription.pushConfig, this.vault);
+    const pushConfig = sealPushSecret(resolvePushConfig(input, previous, newSecret, this.config.push), this.vault);
     if (pushConfig !== null && subscription.ackMode === 'individual') throw AmsError.invalid(PUSH_NEEDS_CUMULATIVE);
     if (pushConfig !== null) await this.checkPushTarget(pushConfig);
     const active = pushConfig?.verified === true && worker !== null;
@@ -397,7 +400,7 @@ export class SubscriptionsService {
     return {
       name: subscriptionRef(project.name, subscription.name),
       topic: topicRef(project.name, subscription.topicName),
-      pushConfig: pushConfigView(subscription.pushConfig),
+      pushConfig: pushConfigView(openPushSecret(subscription.pushConfig, this.vault)),
       ackDeadlineSeconds: subscription.ackDeadlineSeconds,
       // An AMS client sees AMS's representation: the extension's field only where it was asked for.
       ...(subscription.ackMode === 'individual' ? { ackMode: subscription.ackMode } : {}),

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { Collection } from 'mongodb';
 import type { Connection } from 'mongoose';
-import type { StoredSecrets } from '../ports/stored-secrets.repository.js';
+import type { ClearSecretRewrite, StoredSecrets } from '../ports/stored-secrets.repository.js';
 import { StoreUnavailableError } from '../ports/store-errors.js';
 import { isMongoUnavailable } from './mongo-metadata-store.repository.js';
 
@@ -18,6 +18,17 @@ interface UserSecretDoc {
 }
 
 const SCHEME_ID = 'token_hash_scheme';
+const SEALED_ID = 'sealed_secrets_scheme';
+
+interface PushSecretDoc {
+  _id: unknown;
+  pushConfig: { authorizationHeader?: { value?: string } } | null;
+}
+
+interface RegistrationSecretDoc {
+  _id: unknown;
+  activationToken: string | null;
+}
 
 /**
  * StoredSecrets on MongoDB. No multi-document transaction (the test server has none): each user is one conditional
@@ -53,6 +64,39 @@ export class MongoStoredSecrets implements StoredSecrets {
       }
       await meta.updateOne({ _id: SCHEME_ID }, { $set: { value: scheme } }, { upsert: true });
       return { rehashed, unopened };
+    } catch (err) {
+      if (isMongoUnavailable(err)) throw new StoreUnavailableError('mongodb', err);
+      throw err;
+    }
+  }
+
+  async sealClearSecrets(scheme: string, rewrite: ClearSecretRewrite): Promise<number> {
+    try {
+      const meta = this.collection<MetaDoc>('meta');
+      if ((await meta.findOne({ _id: SEALED_ID }))?.value === scheme) return 0;
+      let sealed = 0;
+      const subscriptions = this.collection<PushSecretDoc>('subscriptions');
+      for await (const doc of subscriptions.find({ 'pushConfig.authorizationHeader.value': { $nin: [null, ''] } })) {
+        const value = doc.pushConfig?.authorizationHeader?.value;
+        if (!value || rewrite.isSealed(value)) continue;
+        const changed = await subscriptions.updateOne(
+          { _id: doc._id, 'pushConfig.authorizationHeader.value': value },
+          { $set: { 'pushConfig.authorizationHeader.value': rewrite.sealPushValue(value) } },
+        );
+        sealed += changed.modifiedCount;
+      }
+      const registrations = this.collection<RegistrationSecretDoc>('registrations');
+      for await (const doc of registrations.find({ activationToken: { $ne: null } })) {
+        const token = doc.activationToken;
+        if (token === null || rewrite.isSealed(token)) continue;
+        const changed = await registrations.updateOne(
+          { _id: doc._id, activationToken: token },
+          { $set: { activationToken: rewrite.sealActivationToken(token) } },
+        );
+        sealed += changed.modifiedCount;
+      }
+      await meta.updateOne({ _id: SEALED_ID }, { $set: { value: scheme } }, { upsert: true });
+      return sealed;
     } catch (err) {
       if (isMongoUnavailable(err)) throw new StoreUnavailableError('mongodb', err);
       throw err;

@@ -11,4 +11,17 @@ export interface StoredSecrets {
    * `scheme`. Users whose sealed token does not open (another key) keep their hash; their number is returned.
    */
   rehashUserTokens(scheme: string, hashOf: (sealedToken: string) => string | null): Promise<{ rehashed: number; unopened: number }>;
+
+  /**
+   * Unless the store already records `scheme`, seals what older builds stored in clear: push authorization header
+   * values (`sealPushValue`) and activation tokens of registrations (`sealActivationToken`). A value `isSealed` accepts
+   * is left alone. Returns how many values were sealed.
+   */
+  sealClearSecrets(scheme: string, rewrite: ClearSecretRewrite): Promise<number>;
+}
+
+export interface ClearSecretRewrite {
+  isSealed(value: string): boolean;
+  sealPushValue(value: string): string;
+  sealActivationToken(value: string): string;
 }
