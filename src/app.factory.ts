@@ -6,6 +6,7 @@ import { type FastifyError, type FastifyInstance, type FastifyReply, type Fastif
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { sendError } from './ams-exception.filter.js';
+import { amsClientErrorHandler } from './common/client-error.js';
 import { parseJsonBody } from './common/json-body.js';
 import { createLogger, logRequests, PinoNestLogger } from './common/logger.js';
 import { completeOpenApi, DOCUMENT_OPTIONS, METRICS_SECURITY, SWAGGER_UI_OPTIONS } from './common/openapi-document.js';
@@ -28,8 +29,12 @@ export interface AppOptions {
 export async function createApp(config: AmsConfig, options: AppOptions = {}): Promise<NestFastifyApplication> {
   const routes = new RouteTable();
   const logger = options.logger ?? createLogger(options.logLevel ?? config.logLevel);
+  const server = serverTimeouts(config);
   const adapter = new FastifyAdapter({
-    ...(config.tls === null ? {} : { https: { cert: config.tls.cert, key: config.tls.key } }),
+    ...(config.tls === null ? { http: server } : { https: { cert: config.tls.cert, key: config.tls.key, ...server } }),
+    requestTimeout: config.http.requestTimeoutMs,
+    connectionTimeout: config.http.idleTimeoutMs,
+    clientErrorHandler: amsClientErrorHandler,
     bodyLimit: config.bodyLimit,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
@@ -54,7 +59,7 @@ export async function createApp(config: AmsConfig, options: AppOptions = {}): Pr
   app.enableCors({
     origin: true,
     allowedHeaders: ['X-Requested-With', 'Content-Type', 'x-api-key'],
-    methods: ['OPTIONS', 'POST', 'GET', 'PUT', 'DELETE', 'HEAD'],
+    methods: ['OPTIONS', 'POST', 'GET', 'PUT', 'PATCH', 'DELETE', 'HEAD'],
   });
   // Before app.init() registers the routes, so that every route (and the 404 handler) gets the hook.
   observeRequests(fastify, app.get(AmsMetrics));
@@ -64,6 +69,23 @@ export async function createApp(config: AmsConfig, options: AppOptions = {}): Pr
   await fastify.ready();
   return app;
 }
+
+/**
+ * Node's own limits on receiving a request (spec 8.12). They end when the request has arrived, so they never cut an
+ * answer that takes long (a long poll). Node checks them every `connectionsCheckingInterval` (30 s by default): a
+ * quarter of the headers timeout keeps a slow client's overstay short.
+ */
+function serverTimeouts(config: AmsConfig): { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number } {
+  const { headersTimeoutMs, requestTimeoutMs } = config.http;
+  return {
+    headersTimeout: headersTimeoutMs,
+    requestTimeout: requestTimeoutMs,
+    connectionsCheckingInterval: Math.max(100, Math.min(5000, Math.floor(headersTimeoutMs / 4))),
+  };
+}
+
+/** `:pull` waits up to AMS_PULL_MAX_WAIT_S without a byte on the wire, longer than the idle timeout may allow. */
+const LONG_POLL_ROUTE = /::pull$/;
 
 function configureFastify(fastify: FastifyInstance, config: AmsConfig): void {
   fastify.removeAllContentTypeParsers();
@@ -76,6 +98,13 @@ function configureFastify(fastify: FastifyInstance, config: AmsConfig): void {
   });
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+  });
+  // The body has arrived: the idle timeout of this connection now also has to outlast a long poll's wait. Node sets it
+  // back for the connection's next request (the keep-alive timeout, then the idle timeout).
+  fastify.addHook('preHandler', async (request) => {
+    if (LONG_POLL_ROUTE.test(request.routeOptions.url ?? '')) {
+      request.raw.socket.setTimeout(config.http.idleTimeoutMs + config.pullMaxWaitSeconds * 1000);
+    }
   });
   // Errors raised before a handler (body too large, unreadable body) reach Nest's exception layer, which app.init()
   // installs as Fastify's error handler, and so AmsExceptionFilter: the same envelope as the rest. No handler here,

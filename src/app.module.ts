@@ -7,7 +7,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { JsonBodyPipe } from './common/json-body.js';
 import { RouteTable } from './common/route-table.js';
 import type { Clock } from './common/time.js';
-import type { AmsConfig } from './config/config.js';
+import { AMS_CONFIG, type AmsConfig } from './config/config.js';
 import { ConfigModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
 import { HousekeepingModule } from './housekeeping/housekeeping.module.js';
@@ -51,7 +51,7 @@ export class AppModule {
       ],
       providers: [
         { provide: RouteTable, useValue: routes },
-        { provide: APP_PIPE, useClass: JsonBodyPipe },
+        { provide: APP_PIPE, inject: [AMS_CONFIG], useFactory: (config: AmsConfig) => new JsonBodyPipe(config.textLimits) },
         { provide: APP_FILTER, useClass: AmsExceptionFilter },
       ],
     };

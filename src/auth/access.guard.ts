@@ -10,7 +10,7 @@ import type { ProjectRecord, Role, UserRecord } from '../storage/ports/records.j
 import { ACTION_KEY, OPEN_KEY } from './action.decorator.js';
 import { type AmsAction, isAllowed } from './actions.js';
 import { ANONYMOUS, type Caller, type RequestContext } from './caller.js';
-import { hashToken, sameSecret } from './token-vault.js';
+import { sameSecret, TokenVault } from './token-vault.js';
 
 type AmsRequest = FastifyRequest & { ams?: RequestContext };
 
@@ -26,6 +26,7 @@ export class AccessGuard implements CanActivate {
     @Inject(PROJECTS) private readonly projectStore: ProjectStore,
     @Inject(USERS) private readonly userStore: UserStore,
     @Inject(AMS_CONFIG) private readonly config: AmsConfig,
+    @Inject(TokenVault) private readonly vault: TokenVault,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -83,7 +84,7 @@ export class AccessGuard implements CanActivate {
     if (this.config.serviceToken !== null && sameSecret(token, this.config.serviceToken)) {
       return { user: null, roles: new Set<Role>(['service_admin']) };
     }
-    const user = await this.userStore.userByTokenHash(hashToken(token));
+    const user = await this.userStore.userByTokenHash(this.vault.lookupHash(token));
     if (user === null) return null;
     return { user, roles: rolesOf(user, project) };
   }

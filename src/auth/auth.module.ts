@@ -1,11 +1,13 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AccessGuard } from './access.guard.js';
-import { TokenVault } from './token-vault.js';
+import { SecretsMigration } from './secrets-migration.js';
+import { TokenVaultModule } from './token-vault.module.js';
 
 @Global()
 @Module({
-  providers: [TokenVault, { provide: APP_GUARD, useClass: AccessGuard }],
-  exports: [TokenVault],
+  imports: [TokenVaultModule],
+  providers: [SecretsMigration, { provide: APP_GUARD, useClass: AccessGuard }],
+  exports: [TokenVaultModule],
 })
 export class AuthModule {}

@@ -51,6 +51,41 @@ export function Nested(type: () => ClassType, options: { each?: boolean } = {}):
   };
 }
 
+/** The longest free text a body may carry, in characters (AMS_MAX_TEXT_CHARS, AMS_MAX_DESCRIPTION_CHARS). */
+export interface TextLimits {
+  /** Names, e-mail addresses, organizations: AMS_MAX_TEXT_CHARS. */
+  readonly short: number;
+  /** Descriptions and comments: AMS_MAX_DESCRIPTION_CHARS. */
+  readonly long: number;
+}
+
+const FREE_TEXT = new WeakMap<object, Map<string, keyof TextLimits>>();
+
+/**
+ * A free-text field (spec 8.12): at most AMS_MAX_TEXT_CHARS (`short`: names, e-mail, organization) or
+ * AMS_MAX_DESCRIPTION_CHARS (`long`: descriptions, comments) characters, so no client can store megabytes that every
+ * list then returns.
+ */
+export function FreeText(kind: keyof TextLimits): PropertyDecorator {
+  return (target, property) => {
+    const map = FREE_TEXT.get(target.constructor) ?? new Map<string, keyof TextLimits>();
+    map.set(String(property), kind);
+    FREE_TEXT.set(target.constructor, map);
+  };
+}
+
+/** Throws a 400 naming the first free-text field of a decoded body that is longer than its limit. */
+export function checkTextLimits(body: object, target: ClassType, limits: TextLimits): void {
+  for (let type: unknown = target; typeof type === 'function'; type = Object.getPrototypeOf(type)) {
+    for (const [property, kind] of FREE_TEXT.get(type as object) ?? []) {
+      const value = (body as Record<string, unknown>)[property];
+      if (typeof value === 'string' && value.length > limits[kind]) {
+        throw AmsError.invalid(`Field ${property} is longer than ${limits[kind]} characters`);
+      }
+    }
+  }
+}
+
 const DECLARED = new WeakMap<object, Map<string, string>>();
 
 /** Declared properties of a DTO by lower-cased name; cached, since bodies are decoded on every request. */
@@ -128,8 +163,12 @@ export function decodeBody<T extends object>(raw: unknown, target: ClassType<T>)
 /** The global pipe for `@Body()`: every DTO class carries its own rules. */
 @Injectable()
 export class JsonBodyPipe implements PipeTransform {
+  constructor(private readonly limits: TextLimits) {}
+
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
     if (metadata.type !== 'body' || metadata.metatype === undefined || !RULES.has(metadata.metatype)) return value;
-    return decodeBody(value, metadata.metatype as ClassType<object>);
+    const body = decodeBody(value, metadata.metatype as ClassType<object>);
+    checkTextLimits(body, metadata.metatype, this.limits);
+    return body;
   }
 }

@@ -1,6 +1,8 @@
 import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import ipaddr from 'ipaddr.js';
+import type { TextLimits } from '../common/json-body.js';
 
 export const AMS_CONFIG = Symbol('AmsConfig');
 
@@ -32,7 +34,11 @@ export interface AmsConfig {
    * for more (fractions allowed). An empty subscription answers at once whatever this is.
    */
   readonly pullMaxWaitSeconds: number;
+  readonly http: HttpTimeouts;
+  readonly textLimits: TextLimits;
   readonly sqliteSynchronous: SqliteSynchronous;
+  /** Deepest nesting of a schema document and of the data validated against one (spec 8.12). */
+  readonly schemaMaxDepth: number;
   readonly logLevel: string;
   /** Route patterns (as the request log spells them) whose request lines are logged at debug, not info: probes, scrapes. */
   readonly logQuietRoutes: readonly string[];
@@ -58,6 +64,21 @@ export interface AmsConfig {
   readonly push: PushConfig;
 }
 
+/**
+ * Slow clients (spec 8.12). Node's request and headers timeouts cover receiving a request, never the answer, so a
+ * long-polling pull is not cut by them; the idle timeout is raised for the wait of a long poll (app.factory.ts).
+ */
+export interface HttpTimeouts {
+  /** Headers and body must have arrived within this time of the connection or of the previous answer (408). */
+  readonly requestTimeoutMs: number;
+  /** Headers alone must have arrived within this time (408). */
+  readonly headersTimeoutMs: number;
+  /** A connection with no traffic either way for this long is closed. */
+  readonly idleTimeoutMs: number;
+}
+
+/** Longest free-text fields, in characters (spec 8.12). */
+
 /** Where push delivery runs: in the API process, or only in separate `npm run start:push` workers. */
 export type PushWorkerMode = 'inline' | 'external';
 
@@ -72,8 +93,12 @@ export interface PushConfig {
   readonly workerUser: string;
   /** Its token; null generates one (our workers call the services directly and need no token). */
   readonly workerToken: string | null;
-  /** Allow push endpoints on loopback, link-local, private and metadata addresses (SSRF guard off). */
+  /** Allow push endpoints on special-purpose and the host's own addresses (SSRF guard off; the deny list still holds). */
   readonly allowPrivate: boolean;
+  /** Blocks push may reach even if special-purpose or the host's own (normalized `address/prefix`). */
+  readonly allowCidrs: readonly string[];
+  /** Blocks push never reaches, even public ones; wins over everything else. */
+  readonly denyCidrs: readonly string[];
   /** Allow http:// push endpoints. */
   readonly allowHttp: boolean;
   /** Timeout of one outbound push or verification request. */
@@ -249,6 +274,44 @@ function hostPort(name: string, raw: string): { host: string; port: number } {
   return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
 }
 
+/** `a.b.c.d`, `a.b.c.d/n`, `h::h`, `h::h/n` as `address/prefix`; null if it is none of them. */
+function normalizeCidr(raw: string): string | null {
+  const text = raw.trim();
+  try {
+    if (text.includes('/')) {
+      const [address, prefix] = ipaddr.parseCIDR(text);
+      return `${address.toString()}/${prefix}`;
+    }
+    if (!ipaddr.IPv4.isValidFourPartDecimal(text) && !ipaddr.IPv6.isValid(text)) return null;
+    const address = ipaddr.parse(text);
+    return `${address.toString()}/${address.kind() === 'ipv4' ? 32 : 128}`;
+  } catch {
+    return null;
+  }
+}
+
+function cidrList(env: Env, name: string): readonly string[] {
+  const raw = optionalText(env, name);
+  if (raw === null) return [];
+  return raw
+    .split(',')
+    .filter((c) => c.trim() !== '')
+    .map((c) => normalizeCidr(c) ?? failCidr(name, c));
+}
+
+function failCidr(name: string, raw: string): never {
+  throw new ConfigError(name, `must be a comma list of IP addresses or CIDR blocks, got "${raw.trim()}"`);
+}
+
+function httpTimeouts(env: Env): HttpTimeouts {
+  const requestTimeoutMs = integer(env, 'AMS_HTTP_REQUEST_TIMEOUT_S', 60, 1, 120) * 1000;
+  const headersTimeoutMs = integer(env, 'AMS_HTTP_HEADERS_TIMEOUT_S', Math.min(20, requestTimeoutMs / 1000), 1, 120) * 1000;
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError('AMS_HTTP_HEADERS_TIMEOUT_S', 'must be at most AMS_HTTP_REQUEST_TIMEOUT_S');
+  }
+  return { requestTimeoutMs, headersTimeoutMs, idleTimeoutMs: integer(env, 'AMS_HTTP_IDLE_TIMEOUT_S', 120, 1, 120) * 1000 };
+}
+
 function pushConfig(env: Env, store: StoreKind, port: number): PushConfig {
   const workerUser = text(env, 'AMS_PUSH_WORKER_USER', 'push_worker_0');
   if (!/^[a-zA-Z0-9_-]+$/.test(workerUser)) throw new ConfigError('AMS_PUSH_WORKER_USER', 'must match [a-zA-Z0-9_-]+');
@@ -271,6 +334,8 @@ function pushConfig(env: Env, store: StoreKind, port: number): PushConfig {
     workerUser,
     workerToken: secretToken(env, 'AMS_PUSH_WORKER_TOKEN'),
     allowPrivate: flag(env, 'AMS_PUSH_ALLOW_PRIVATE', false),
+    allowCidrs: cidrList(env, 'AMS_PUSH_ALLOW_CIDRS'),
+    denyCidrs: cidrList(env, 'AMS_PUSH_DENY_CIDRS'),
     allowHttp: flag(env, 'AMS_PUSH_ALLOW_HTTP', false),
     timeoutMs: integer(env, 'AMS_PUSH_TIMEOUT_MS', 30_000, 10, 600_000),
     leaseMs,
@@ -412,7 +477,13 @@ export function loadConfig(env: Env): AmsConfig {
     pullMaxMessages: integer(env, 'AMS_PULL_MAX_MESSAGES', 1000, 1, 1_000_000),
     pullMaxBytes: integer(env, 'AMS_PULL_MAX_BYTES', 10 * MIB, 1024, 1024 * MIB),
     pullMaxWaitSeconds: seconds(env, 'AMS_PULL_MAX_WAIT_S', 2, 0, 3600),
+    http: Object.freeze(httpTimeouts(env)),
+    textLimits: Object.freeze({
+      short: integer(env, 'AMS_MAX_TEXT_CHARS', 256, 16, 65_536),
+      long: integer(env, 'AMS_MAX_DESCRIPTION_CHARS', 4096, 16, 1_048_576),
+    }),
     sqliteSynchronous: oneOf<SqliteSynchronous>(env, 'AMS_SQLITE_SYNCHRONOUS', ['NORMAL', 'FULL'], 'NORMAL'),
+    schemaMaxDepth: integer(env, 'AMS_SCHEMA_MAX_DEPTH', 64, 1, 1000),
     logLevel: oneOf(env, 'AMS_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     logQuietRoutes: list(env, 'AMS_LOG_QUIET_ROUTES', QUIET_ROUTES),
     startupTimeoutSeconds: integer(env, 'AMS_STARTUP_TIMEOUT_S', 60, 1, 3600),

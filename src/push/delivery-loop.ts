@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { Caller } from '../auth/caller.js';
+import type { TokenVault } from '../auth/token-vault.js';
 import { AmsError } from '../common/ams-error.js';
 import type { Clock } from '../common/time.js';
 import type { DeliveryService } from '../delivery/delivery.service.js';
@@ -8,6 +9,7 @@ import type { PushConfigRecord } from '../storage/ports/records.js';
 import type { SubscriptionStore } from '../storage/ports/subscription-store.repository.js';
 import { type PushedMessage, pushedSubscriptionName, pushRequest } from './push-body.js';
 import { OutboundError, type PushHttpClient } from './push-http-client.js';
+import { openPushSecret } from './push-secrets.js';
 import type { PushMetrics, PushTarget } from './push-metrics.js';
 import { type AttemptOutcome, firstAttempt, nextAttempt, type RetryPolicy, type RetryState } from './retry-policy.js';
 
@@ -24,6 +26,8 @@ export interface DeliveryDeps {
   readonly logger: Logger;
   /** `HOST:PORT` of the pushed `subscription` field. */
   readonly origin: string;
+  /** Opens the sealed authorization header value of a push config. */
+  readonly vault: Pick<TokenVault, 'unseal'>;
 }
 
 /** What one attempt did: delivered (or found nothing), failed, or found the subscription no longer active. */
@@ -122,7 +126,7 @@ export class DeliveryLoop {
 
     if (this.failedBefore) this.deps.metrics.countRetry(project.name, subscription);
     const request = pushRequest(
-      config,
+      openPushSecret(config, this.deps.vault) ?? config,
       messages.map((m) => m.message),
       pushedSubscriptionName(project.name, this.subscription, this.deps.origin),
     );
@@ -177,6 +181,7 @@ export class DeliveryLoop {
 }
 
 function describe(err: unknown): string {
-  if (err instanceof OutboundError || err instanceof AmsError) return err.message;
+  if (err instanceof OutboundError) return err.clientReason;
+  if (err instanceof AmsError) return err.message;
   return err instanceof Error ? err.message : String(err);
 }

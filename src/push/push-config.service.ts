@@ -1,17 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { newSecret } from '../auth/token-vault.js';
+import { newSecret, TokenVault } from '../auth/token-vault.js';
 import { AmsError } from '../common/ams-error.js';
 import { Clock } from '../common/time.js';
 import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
 import { PUSH_DISABLED } from '../delivery/delivery.service.js';
 import { USERS, type UserStore } from '../storage/ports/user-store.repository.js';
 import type { AckMode, ProjectRecord, PushConfigRecord, UserRecord } from '../storage/ports/records.js';
-import { checkHostAllowed } from './address-guard.js';
-import type { PushConfigInDto } from './dto/push-config.dto.js';
+import { checkHostAllowed, refusedPushTarget } from './address-guard.js';
+import type { PushConfigInDto, PushConfigOutDto } from './dto/push-config.dto.js';
 import { verificationUrl } from './push-body.js';
-import { isEmptyPushConfig, pushTargetUrl, resolvePushConfig } from './push-config.js';
+import { isEmptyPushConfig, pushConfigView, pushTargetUrl, resolvePushConfig } from './push-config.js';
 import { OutboundError, PushHttpClient } from './push-http-client.js';
 import { PushNotices } from './push-notices.js';
+import { openPushSecret, sealPushSecret } from './push-secrets.js';
 
 /** The push worker acknowledges a batch by its last message, which only cumulative acknowledgement supports. */
 const PUSH_NEEDS_CUMULATIVE = 'Push delivery needs ackMode cumulative';
@@ -35,16 +36,18 @@ export class PushConfigService {
     @Inject(Clock) private readonly clock: Clock,
     private readonly outbound: PushHttpClient,
     private readonly notices: PushNotices,
+    @Inject(TokenVault) private readonly vault: TokenVault,
   ) {}
 
   /**
    * The push config to store for a create (`previous` null) or a modify, in spec 4.6's order: push on (409) and the
    * worker user present (500) when push is asked for, the config's own rules (400), cumulative acknowledgement, and
-   * the address policy.
+   * the address policy. The authorization header value is stored sealed (spec 8.11).
    */
   async configure(input: PushConfigInDto | undefined, previous: PushConfigRecord | null, ackMode: AckMode): Promise<ConfiguredPush> {
     const worker = isEmptyPushConfig(input) ? null : await this.worker();
-    const pushConfig = resolvePushConfig(input, previous, newSecret, this.config.push);
+    const opened = openPushSecret(previous, this.vault);
+    const pushConfig = sealPushSecret(resolvePushConfig(input, opened, newSecret, this.config.push), this.vault);
     if (pushConfig !== null && ackMode === 'individual') throw AmsError.invalid(PUSH_NEEDS_CUMULATIVE);
     if (pushConfig !== null) await this.checkPushTarget(pushConfig);
     return { pushConfig, worker };
@@ -75,7 +78,7 @@ export class PushConfigService {
     try {
       answer = await this.outbound.send({ method: 'GET', url: verificationUrl(config.pushEndpoint) });
     } catch (err) {
-      throw failed(err instanceof OutboundError ? err.message : String(err));
+      throw failed(err instanceof OutboundError ? err.clientReason : String(err));
     }
     if (answer.status !== 200) throw failed('Wrong response status code');
     if (answer.body !== config.verificationHash) throw failed('Wrong verification hash');
@@ -100,9 +103,11 @@ export class PushConfigService {
    */
   private async checkPushTarget(config: PushConfigRecord): Promise<void> {
     const host = new URL(pushTargetUrl(config)).hostname;
-    const refused = await checkHostAllowed(host, this.config.push.allowPrivate);
-    if (refused !== null) {
-      throw AmsError.invalid(`Push endpoint must not address a loopback, link-local, private or reserved network (${refused})`);
-    }
+    if ((await checkHostAllowed(host, this.config.push)) !== null) throw AmsError.invalid(refusedPushTarget(host));
+  }
+
+  /** A subscription's push config as GET shows it, its authorization header value opened. */
+  view(config: PushConfigRecord | null): PushConfigOutDto {
+    return pushConfigView(openPushSecret(config, this.vault));
   }
 }

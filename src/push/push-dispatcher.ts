@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { TokenVault } from '../auth/token-vault.js';
 import { Clock } from '../common/time.js';
 import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
 import { DeliveryService } from '../delivery/delivery.service.js';
@@ -55,8 +56,9 @@ export class PushDispatcher implements OnApplicationBootstrap, OnApplicationShut
     metrics: PushMetrics,
     private readonly notices: PushNotices,
     private readonly scheduler: SchedulerRegistry,
+    @Inject(TokenVault) vault: TokenVault,
   ) {
-    this.deps = { projectStore, subscriptionStore, delivery, outbound, metrics, clock, logger: this.logger, origin: config.push.origin };
+    this.deps = { projectStore, subscriptionStore, delivery, outbound, metrics, clock, logger: this.logger, origin: config.push.origin, vault };
     this.lastReconciled = clock.now().getTime();
   }
 

@@ -1,8 +1,8 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
-import { ForbiddenAddressError, guardedLookup, isForbiddenAddress } from './address-guard.js';
+import { addressPolicy, ForbiddenAddressError, guardedLookup, UNREACHABLE } from './address-guard.js';
 
 /** What came back from an outbound push or verification request. */
 export interface OutboundResponse {
@@ -11,8 +11,12 @@ export interface OutboundResponse {
   readonly body: string;
 }
 
-/** A request that got no HTTP answer: refused address, DNS, connection, TLS, timeout. `message` names the cause. */
+/**
+ * A request that got no HTTP answer: refused address, DNS, connection, TLS, timeout. `message` names the cause, for
+ * the server log only; clients are told `clientReason`.
+ */
 export class OutboundError extends Error {
+  readonly clientReason = UNREACHABLE;
   constructor(message: string) {
     super(message);
     this.name = 'OutboundError';
@@ -45,9 +49,10 @@ export class PushHttpClient implements OnApplicationShutdown {
   // address guard runs on every new connection, which is where the address is chosen.
   private readonly http: HttpAgent;
   private readonly https: HttpsAgent;
+  private readonly logger = new Logger(PushHttpClient.name);
 
   constructor(@Inject(AMS_CONFIG) private readonly config: AmsConfig) {
-    const lookup = guardedLookup(config.push.allowPrivate) as never;
+    const lookup = guardedLookup(addressPolicy(config.push)) as never;
     this.http = new HttpAgent({ keepAlive: true, lookup });
     this.https = new HttpsAgent({ keepAlive: true, lookup });
   }
@@ -58,6 +63,17 @@ export class PushHttpClient implements OnApplicationShutdown {
   }
 
   async send(outbound: OutboundRequest): Promise<OutboundResponse> {
+    try {
+      return await this.follow(outbound);
+    } catch (err) {
+      // The detail stays here: clients get OutboundError.clientReason (no address, port, errno or resolver text).
+      const host = URL.canParse(outbound.url) ? new URL(outbound.url).host : '(invalid url)';
+      this.logger.warn(`push ${outbound.method} to ${host} failed: ${(err as Error).message}`);
+      throw err;
+    }
+  }
+
+  private async follow(outbound: OutboundRequest): Promise<OutboundResponse> {
     let url = outbound.url;
     for (let hop = 0; ; hop++) {
       const response = await this.once({ ...outbound, url });
@@ -85,7 +101,7 @@ export class PushHttpClient implements OnApplicationShutdown {
     }
     // Literal addresses never reach a lookup function, so they are checked here.
     const literal = target.hostname.replace(/^\[|\]$/g, '');
-    if (!this.config.push.allowPrivate && isForbiddenAddress(literal)) {
+    if (addressPolicy(this.config.push).refuses(literal)) {
       return Promise.reject(new OutboundError(new ForbiddenAddressError(literal, literal).message));
     }
     const send = https ? httpsRequest : httpRequest;

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AclModule } from '../auth/acl.module.js';
+import { TokenVaultModule } from '../auth/token-vault.module.js';
 import type { AmsConfig } from '../config/config.js';
 import { ConfigModule } from '../config/config.module.js';
 import { PrometheusModule } from '../metrics/prometheus.module.js';
@@ -24,6 +25,7 @@ export class PushWorkerModule {
         PrometheusModule,
         StorageModule.forStore(config.store),
         AclModule,
+        TokenVaultModule,
         PushCoreModule,
         PushModule,
       ],

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Caller } from '../auth/caller.js';
-import { newSecret } from '../auth/token-vault.js';
+import { newSecret, TokenVault } from '../auth/token-vault.js';
 import { AmsError } from '../common/ams-error.js';
 import { isValidName } from '../common/names.js';
 import { Clock, formatSeconds } from '../common/time.js';
@@ -35,6 +35,7 @@ export class RegistrationsService {
     @Inject(USERS) private readonly userStore: UserStore,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(UsersService) private readonly users: UsersService,
+    @Inject(TokenVault) private readonly vault: TokenVault,
   ) {}
 
   async register(body: RegisterDto): Promise<RegistrationDto> {
@@ -52,23 +53,26 @@ export class RegistrationsService {
       email: body.email ?? '',
       status: 'pending',
       declineComment: '',
-      activationToken: newSecret(),
+      // Sealed (spec 8.11), in the form that seals equal tokens equally, so `?activation_token=` still finds it.
+      activationToken: this.vault.sealForLookup(newSecret()),
       registeredAt: this.clock.now(),
       modifiedBy: null,
       modifiedAt: null,
     };
     if (!(await this.registrationStore.createRegistration(registration))) throw AmsError.internal('Backend Error');
-    return view(registration);
+    return this.view(registration);
   }
 
   async list(filter: RegistrationFilter): Promise<RegistrationListDto> {
-    return { user_registrations: (await this.registrationStore.listRegistrations(filter)).map(view) };
+    const sealed =
+      filter.activationToken === undefined ? filter : { ...filter, activationToken: this.vault.sealForLookup(filter.activationToken) };
+    return { user_registrations: (await this.registrationStore.listRegistrations(sealed)).map((r) => this.view(r)) };
   }
 
   async show(uuid: string): Promise<RegistrationDto> {
     const registration = await this.registrationStore.registrationByUuid(uuid);
     if (registration === null) throw missing();
-    return view(registration);
+    return this.view(registration);
   }
 
   /**
@@ -124,23 +128,25 @@ export class RegistrationsService {
       modifiedAt: this.clock.now(),
     };
   }
-}
 
-/** The Registration representation of spec 3.0; optional fields are absent when empty. */
-function view(r: RegistrationRecord): RegistrationDto {
-  return {
-    uuid: r.uuid,
-    name: r.name,
-    first_name: r.firstName,
-    last_name: r.lastName,
-    organization: r.organization,
-    description: r.description,
-    email: r.email,
-    status: r.status,
-    ...(r.declineComment ? { decline_comment: r.declineComment } : {}),
-    ...(r.activationToken !== null ? { activation_token: r.activationToken } : {}),
-    registered_at: formatSeconds(r.registeredAt),
-    ...(r.modifiedBy ? { modified_by: r.modifiedBy } : {}),
-    ...(r.modifiedAt !== null ? { modified_at: formatSeconds(r.modifiedAt) } : {}),
-  };
+  /** The Registration representation of spec 3.0; optional fields are absent when empty. */
+  private view(r: RegistrationRecord): RegistrationDto {
+    // A token stored in clear by an older build does not open: shown as it is.
+    const activationToken = r.activationToken === null ? null : (this.vault.unseal(r.activationToken) ?? r.activationToken);
+    return {
+      uuid: r.uuid,
+      name: r.name,
+      first_name: r.firstName,
+      last_name: r.lastName,
+      organization: r.organization,
+      description: r.description,
+      email: r.email,
+      status: r.status,
+      ...(r.declineComment ? { decline_comment: r.declineComment } : {}),
+      ...(activationToken !== null ? { activation_token: activationToken } : {}),
+      registered_at: formatSeconds(r.registeredAt),
+      ...(r.modifiedBy ? { modified_by: r.modifiedBy } : {}),
+      ...(r.modifiedAt !== null ? { modified_at: formatSeconds(r.modifiedAt) } : {}),
+    };
+  }
 }

@@ -8,6 +8,8 @@ import AjvModule, { type AnySchemaObject, type ErrorObject, type ValidateFunctio
 import AjvDraft04Module from 'ajv-draft-04';
 import addFormatsModule from 'ajv-formats';
 import avro from 'avsc';
+import { RE2JS } from 're2js';
+import { deeperThan, tooDeepDetail } from './nesting.js';
 
 // The three are CommonJS modules whose `default` is the export itself; NodeNext types the default import as the module.
 const Ajv = AjvModule.default;
@@ -63,8 +65,33 @@ export function decodeBase64(text: string): { bytes: Buffer } | { error: string 
 
 // ---- JSON Schema (drafts 4 to 7) -------------------------------------------------------------------------------------
 
+/** The detail of a refused pattern; says why a valid JavaScript pattern can be refused. */
+export const unsupportedPatternMessage = (pattern: string, reason: string): string =>
+  `Unsupported pattern ${JSON.stringify(pattern)}: ${reason.replace(/^error parsing regexp: /, '')} ` +
+  '(patterns run on a linear-time engine: no backreferences or lookaround)';
+
+/**
+ * ajv's `code.regExp`: every pattern of a user's schema (`pattern`, `patternProperties`, and `pattern` inside
+ * `propertyNames`) compiles on re2js, a pure-JavaScript port of RE2 whose matching time is linear in the input, so no
+ * pattern can stall the event loop (spec 8.12). Pure JavaScript because the native `re2` package must compile from
+ * source (a C++ toolchain in every image) and a wasm port adds an async loader for no gain at these sizes. RE2 has no
+ * backreferences or lookaround: such a pattern fails to compile and the schema is refused (400), never run on the
+ * backtracking engine. ajv's own format checks are fixed patterns and keep RegExp; `$data` patterns are not enabled.
+ */
+const linearRegExp = Object.assign(
+  (pattern: string): { test(input: string): boolean } => {
+    try {
+      return RE2JS.compile(pattern);
+    } catch (err) {
+      throw new SchemaCompileError(unsupportedPatternMessage(pattern, (err as Error).message));
+    }
+  },
+  // What ajv's standalone code generation would emit; we compile in process only.
+  { code: 'require("re2js").RE2JS.compile' },
+);
+
 /** Options shared by every draft: all violations (the original lists them all), unknown keywords ignored as gojsonschema does. */
-const AJV_OPTIONS = { allErrors: true, strict: false, validateFormats: true } as const;
+const AJV_OPTIONS = { allErrors: true, strict: false, validateFormats: true, code: { regExp: linearRegExp } } as const;
 
 /** A validator for the schema's draft, chosen by `$schema` (draft-07, ajv's default, when absent). */
 function ajvFor(document: SchemaDocument): InstanceType<typeof Ajv> | InstanceType<typeof AjvDraft04> {
@@ -108,11 +135,15 @@ export const invalidJsonMessage = (index: number, detail: string): string =>
 export class JsonSchemaValidator implements CompiledSchema {
   readonly type = 'json';
 
-  private constructor(private readonly validateFn: ValidateFunction) {}
+  private constructor(
+    private readonly validateFn: ValidateFunction,
+    private readonly maxDepth: number,
+  ) {}
 
-  static compile(document: SchemaDocument): JsonSchemaValidator {
+  static compile(document: SchemaDocument, maxDepth: number): JsonSchemaValidator {
+    refuseDeepDocument(document, maxDepth);
     try {
-      return new JsonSchemaValidator(ajvFor(document).compile(document as AnySchemaObject));
+      return new JsonSchemaValidator(ajvFor(document).compile(document as AnySchemaObject), maxDepth);
     } catch (err) {
       throw new SchemaCompileError((err as Error).message);
     }
@@ -130,6 +161,8 @@ export class JsonSchemaValidator implements CompiledSchema {
 
   /** An already parsed document (`:validate` takes the raw body as the document). */
   checkDocument(document: unknown, index: number): string | null {
+    // ajv recurses along the data (a `$ref: "#"` schema follows it to any depth): bound it first.
+    if (deeperThan(document, this.maxDepth)) return violationsMessage(index, [`(root): ${tooDeepDetail(this.maxDepth)}`]);
     if (this.validateFn(document)) return null;
     return violationsMessage(index, (this.validateFn.errors ?? []).map(describeViolation));
   }
@@ -140,11 +173,15 @@ export class JsonSchemaValidator implements CompiledSchema {
 export class AvroValidator implements CompiledSchema {
   readonly type = 'avro';
 
-  private constructor(private readonly avroType: avro.Type) {}
+  private constructor(
+    private readonly avroType: avro.Type,
+    private readonly maxDepth: number,
+  ) {}
 
-  static compile(document: SchemaDocument): AvroValidator {
+  static compile(document: SchemaDocument, maxDepth: number): AvroValidator {
+    refuseDeepDocument(document, maxDepth);
     try {
-      return new AvroValidator(avro.Type.forSchema(document as avro.Schema));
+      return new AvroValidator(avro.Type.forSchema(document as avro.Schema), maxDepth);
     } catch (err) {
       throw new SchemaCompileError((err as Error).message);
     }
@@ -157,6 +194,7 @@ export class AvroValidator implements CompiledSchema {
       const decoded = this.avroType.decode(payload, 0);
       if (decoded.offset < 0) return invalid('truncated buffer');
       if (decoded.offset < payload.length) return invalid(`trailing data: ${payload.length - decoded.offset} bytes`);
+      if (deeperThan(decoded.value, this.maxDepth)) return invalid(tooDeepDetail(this.maxDepth));
       // The binary decoder trusts what it reads (an enum index past the symbols, a negative length): re-check the value.
       const problems: string[] = [];
       const valid = this.avroType.isValid(decoded.value, {
@@ -164,14 +202,21 @@ export class AvroValidator implements CompiledSchema {
       });
       return valid ? null : invalid(`invalid value at ${problems.join(', ')}`);
     } catch (err) {
+      // avsc decodes a recursive record by recursion: a datum deep enough to exhaust the stack is past any limit.
+      if (err instanceof RangeError && /call stack/i.test(err.message)) return invalid(tooDeepDetail(this.maxDepth));
       return invalid((err as Error).message);
     }
   }
 }
 
+/** Schema compilers (and canonicalJson) recurse along the document: a deep one is refused before they see it. */
+export function refuseDeepDocument(document: unknown, maxDepth: number): void {
+  if (deeperThan(document, maxDepth)) throw new SchemaCompileError(`Schema document is ${tooDeepDetail(maxDepth)}`);
+}
+
 /** Compiles a schema document of the given type; throws SchemaCompileError with the library's message. */
-export function compileSchema(type: SchemaType, document: SchemaDocument): CompiledSchema {
-  return type === 'json' ? JsonSchemaValidator.compile(document) : AvroValidator.compile(document);
+export function compileSchema(type: SchemaType, document: SchemaDocument, maxDepth: number): CompiledSchema {
+  return type === 'json' ? JsonSchemaValidator.compile(document, maxDepth) : AvroValidator.compile(document, maxDepth);
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   checkMessageData,
   firstInvalidMessage,
   invalidJsonMessage,
+  JsonSchemaValidator,
   parseSchemaType,
   SchemaCompileError,
   type SchemaDocument,
@@ -62,7 +63,7 @@ export class SchemasService {
     const current = await this.existing(project, name);
     const body = decodeBody(raw, UpdateSchemaDto);
     const patch: { -readonly [K in keyof SchemaPatch]: SchemaPatch[K] } = {};
-    if (body.name !== undefined && body.name !== '') patch.name = renameTarget(body.name);
+    if (body.name !== undefined && body.name !== '') patch.name = renameTarget(project, body.name);
     if (body.type !== undefined && body.type !== '') patch.type = requireType(body.type);
     if (body.schema !== undefined) patch.document = body.schema;
     if (patch.type !== undefined || patch.document !== undefined) {
@@ -88,7 +89,8 @@ export class SchemasService {
   async validate(project: ProjectRecord, name: string, raw: unknown): Promise<ValidationResultDto> {
     const schema = await this.existing(project, name);
     const compiled = this.compiledOf(schema);
-    const error = schema.type === 'json' ? checkRawDocument(compiled, raw) : checkAvroPayload(compiled, raw);
+    const error =
+      compiled instanceof JsonSchemaValidator ? checkRawDocument(compiled, raw) : checkAvroPayload(compiled, raw);
     if (error !== null) throw AmsError.invalid(error);
     return VALIDATED;
   }
@@ -166,19 +168,22 @@ function requireType(raw: string | undefined): SchemaType {
   return type;
 }
 
-/** The short name of `projects/P/schemas/NEW`; it must be usable in a path like any schema name. */
-function renameTarget(ref: string): string {
+/**
+ * The short name of `projects/P/schemas/NEW`; it must be usable in a path like any schema name, and P must be the URL
+ * project: a schema never moves between projects, and a name that says otherwise is refused, not silently re-read.
+ */
+function renameTarget(project: ProjectRecord, ref: string): string {
   const parsed = parseSchemaRef(ref);
-  if (parsed === null) throw AmsError.invalid('wrong schema name declaration');
+  if (parsed === null || parsed.project !== project.name) throw AmsError.invalid('wrong schema name declaration');
   if (!isValidName(parsed.schema)) throw AmsError.invalid('Invalid schema name');
   return parsed.schema;
 }
 
 /** A JSON schema's `:validate`: the body as sent is the message; an unparsable or empty body is not JSON. */
-function checkRawDocument(compiled: CompiledSchema, raw: unknown): string | null {
+function checkRawDocument(compiled: JsonSchemaValidator, raw: unknown): string | null {
   if (raw instanceof InvalidJson) return invalidJsonMessage(0, raw.reason);
   if (raw === undefined) return invalidJsonMessage(0, 'Unexpected end of JSON input');
-  return compiled.checkPayload(Buffer.from(JSON.stringify(raw)), 0);
+  return compiled.checkDocument(raw, 0);
 }
 
 /** An Avro schema's `:validate`: `{"data": "<base64 datum>"}`. */

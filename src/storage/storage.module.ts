@@ -13,6 +13,7 @@ import { MESSAGE_LOG, type MessageLog } from './ports/message-log.repository.js'
 import { PROJECTS } from './ports/project-store.repository.js';
 import { REGISTRATIONS } from './ports/registration-store.repository.js';
 import { SCHEMAS } from './ports/schema-store.repository.js';
+import { STORED_SECRETS } from './ports/stored-secrets.repository.js';
 import { SUBSCRIPTIONS } from './ports/subscription-store.repository.js';
 import { TOPICS } from './ports/topic-store.repository.js';
 import { USERS } from './ports/user-store.repository.js';
@@ -48,4 +49,16 @@ export class StorageModule {
 }
 
 /** Every port's injection token. */
-export { BACKEND_PROBES, COUNTERS, JOB_LEASES, MESSAGE_LOG, PROJECTS, REGISTRATIONS, SCHEMAS, SUBSCRIPTIONS, TOPICS, USERS };
+export {
+  BACKEND_PROBES,
+  COUNTERS,
+  JOB_LEASES,
+  MESSAGE_LOG,
+  PROJECTS,
+  REGISTRATIONS,
+  SCHEMAS,
+  STORED_SECRETS,
+  SUBSCRIPTIONS,
+  TOPICS,
+  USERS,
+};

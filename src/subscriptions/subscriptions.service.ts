@@ -12,7 +12,6 @@ import { afterSeek, clampFloor } from '../delivery/cumulative-ack.js';
 import { afterSeekIndividual } from '../delivery/individual-ack.js';
 import { backoff, CAS_RETRIES } from '../delivery/shared.js';
 import type { PushConfigInDto } from '../push/dto/push-config.dto.js';
-import { pushConfigView } from '../push/push-config.js';
 import { PushConfigService } from '../push/push-config.service.js';
 import { MESSAGE_LOG, type MessageLog } from '../storage/ports/message-log.repository.js';
 import { type NewCursor, SUBSCRIPTIONS, type SubscriptionStore } from '../storage/ports/subscription-store.repository.js';
@@ -245,7 +244,7 @@ export class SubscriptionsService {
     return {
       name: subscriptionRef(project.name, subscription.name),
       topic: topicRef(project.name, subscription.topicName),
-      pushConfig: pushConfigView(subscription.pushConfig),
+      pushConfig: this.push.view(subscription.pushConfig),
       ackDeadlineSeconds: subscription.ackDeadlineSeconds,
       // An AMS client sees AMS's representation: the extension's field only where it was asked for.
       ...(subscription.ackMode === 'individual' ? { ackMode: subscription.ackMode } : {}),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { type Caller, isServiceAdmin } from '../auth/caller.js';
-import { hashToken, TokenVault } from '../auth/token-vault.js';
+import { TokenVault } from '../auth/token-vault.js';
 import { AmsError } from '../common/ams-error.js';
 import { isValidName } from '../common/names.js';
 import { type PageQuery, pageBody } from '../common/pagination.js';
@@ -135,7 +135,7 @@ export class UsersService {
   }
 
   async byToken(token: string): Promise<UserDto> {
-    const user = await this.userStore.userByTokenHash(hashToken(token));
+    const user = await this.userStore.userByTokenHash(this.vault.lookupHash(token));
     if (user === null) throw AmsError.notFound('User');
     return this.view(user, { privileged: true });
   }

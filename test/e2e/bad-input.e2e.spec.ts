@@ -672,7 +672,7 @@ describe('bad input', () => {
         const headers = reply.headers.get('access-control-allow-headers');
         for (const h of ['X-Requested-With', 'Content-Type', 'x-api-key']) assert.ok(has(headers, h), `${h} in ${headers}`);
         const methods = reply.headers.get('access-control-allow-methods');
-        for (const m of ['OPTIONS', 'POST', 'GET', 'PUT', 'DELETE', 'HEAD']) assert.ok(has(methods, m), `${m} in ${methods}`);
+        for (const m of ['OPTIONS', 'POST', 'GET', 'PUT', 'PATCH', 'DELETE', 'HEAD']) assert.ok(has(methods, m), `${m} in ${methods}`);
         assert.ok(reply.headers.get('x-request-id'));
       });
     }

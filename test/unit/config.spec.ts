@@ -47,6 +47,9 @@ describe('loadConfig: defaults', () => {
       metricsMaxSeries: 1000,
       housekeepingIntervalSeconds: 60,
       messageRetentionSeconds: 604_800,
+      schemaMaxDepth: 64,
+      http: { requestTimeoutMs: 60_000, headersTimeoutMs: 20_000, idleTimeoutMs: 120_000 },
+      textLimits: { short: 256, long: 4096 },
     };
     assert.deepEqual(pick(config, expected), expected);
     assert.ok(Object.isFrozen(config));
@@ -136,6 +139,14 @@ describe('loadConfig: values', () => {
     assert.equal(loadConfig({ AMS_PULL_MAX_WAIT_S: '3600' }).pullMaxWaitSeconds, 3600);
     assert.equal(loadConfig({ AMS_HOUSEKEEPING_INTERVAL_S: '1' }).housekeepingIntervalSeconds, 1);
     assert.equal(loadConfig({ AMS_METRICS_MAX_SERIES: '25' }).metricsMaxSeries, 25);
+    assert.equal(loadConfig({ AMS_SCHEMA_MAX_DEPTH: '1000' }).schemaMaxDepth, 1000);
+    assert.deepEqual(loadConfig({ AMS_HTTP_REQUEST_TIMEOUT_S: '5', AMS_HTTP_IDLE_TIMEOUT_S: '7' }).http, {
+      requestTimeoutMs: 5000,
+      headersTimeoutMs: 5000,
+      idleTimeoutMs: 7000,
+    });
+    assert.equal(loadConfig({ AMS_HTTP_HEADERS_TIMEOUT_S: '3' }).http.headersTimeoutMs, 3000);
+    assert.deepEqual(loadConfig({ AMS_MAX_TEXT_CHARS: '64', AMS_MAX_DESCRIPTION_CHARS: '100000' }).textLimits, { short: 64, long: 100_000 });
     assert.equal(loadConfig({ AMS_METRICS_TOKEN: 'scrape-token-123' }).metricsToken, 'scrape-token-123');
   });
 
@@ -200,6 +211,15 @@ describe('loadConfig: each bad value throws a ConfigError naming the variable', 
     ['AMS_METRICS_TOKEN', 'has a space in it'],
     ['AMS_METRICS_MAX_SERIES', '0'],
     ['AMS_METRICS_MAX_SERIES', 'many'],
+    ['AMS_HTTP_REQUEST_TIMEOUT_S', '0'],
+    ['AMS_HTTP_REQUEST_TIMEOUT_S', '121'],
+    ['AMS_HTTP_HEADERS_TIMEOUT_S', '61'],
+    ['AMS_HTTP_IDLE_TIMEOUT_S', '0'],
+    ['AMS_HTTP_IDLE_TIMEOUT_S', '121'],
+    ['AMS_MAX_TEXT_CHARS', '15'],
+    ['AMS_MAX_DESCRIPTION_CHARS', '1048577'],
+    ['AMS_SCHEMA_MAX_DEPTH', '0'],
+    ['AMS_SCHEMA_MAX_DEPTH', '1001'],
     ['AMS_HOUSEKEEPING_INTERVAL_S', '0'],
     ['AMS_HOUSEKEEPING_INTERVAL_S', '86401'],
     ['AMS_TLS_CERT_FILE', '/nonexistent/ams/cert.pem'],
@@ -254,6 +274,8 @@ describe('loadConfig: push', () => {
         workerToken: null,
         allowPrivate: false,
         allowHttp: false,
+        allowCidrs: [],
+        denyCidrs: [],
         timeoutMs: 30_000,
         leaseMs: 15_000,
         reconcileMs: 5000,
@@ -280,6 +302,8 @@ describe('loadConfig: push', () => {
       AMS_PUSH_WORKER_TOKEN: 'push-worker-token-1',
       AMS_PUSH_ALLOW_PRIVATE: 'true',
       AMS_PUSH_ALLOW_HTTP: '1',
+      AMS_PUSH_ALLOW_CIDRS: '127.0.0.1, 10.0.0.0/8',
+      AMS_PUSH_DENY_CIDRS: '2606:4700:0::/32,,8.8.8.8/24',
       AMS_PUSH_TIMEOUT_MS: '500',
       AMS_PUSH_LEASE_S: '2',
       AMS_PUSH_RECONCILE_MS: '100',
@@ -297,6 +321,8 @@ describe('loadConfig: push', () => {
       workerToken: 'push-worker-token-1',
       allowPrivate: true,
       allowHttp: true,
+      allowCidrs: ['127.0.0.1/32', '10.0.0.0/8'],
+      denyCidrs: ['2606:4700::/32', '8.8.8.8/24'],
       timeoutMs: 500,
       leaseMs: 2000,
       reconcileMs: 100,
@@ -322,6 +348,9 @@ describe('loadConfig: push', () => {
       [{ AMS_PUSH_NOTICES: 'kafka' }, /AMS_PUSH_NOTICES kafka needs AMS_STORE=kafka-mongo/],
       [{ AMS_PUSH_NOTICE_LISTEN: 'nope' }, /AMS_PUSH_NOTICE_LISTEN must be host:port/],
       [{ AMS_PUSH_NOTICE_TARGETS: 'a:1,b' }, /AMS_PUSH_NOTICE_TARGETS must be host:port, got "b"/],
+      [{ AMS_PUSH_ALLOW_CIDRS: '10.0.0.0/33' }, /AMS_PUSH_ALLOW_CIDRS must be a comma list of IP addresses or CIDR blocks, got "10.0.0.0\/33"/],
+      [{ AMS_PUSH_DENY_CIDRS: '8.8.8.8, example.org' }, /AMS_PUSH_DENY_CIDRS must be a comma list .*"example.org"/],
+      [{ AMS_PUSH_DENY_CIDRS: '0x7f.1' }, /AMS_PUSH_DENY_CIDRS must be a comma list/],
     ];
     for (const [env, message] of cases) assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && message.test(err.message), JSON.stringify(env));
   });

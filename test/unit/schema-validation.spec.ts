@@ -12,6 +12,8 @@ import {
   violationsMessage,
 } from '../../src/schemas/schema-validation.js';
 
+const DEPTH = 64;
+
 /** Schema validation (spec 4.7): base64, JSON Schema drafts 4-7, Avro binary datums, message wording, the cache. */
 
 const b64 = (value: unknown): string => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64');
@@ -64,7 +66,7 @@ describe('base64 as Go StdEncoding decodes it (spec 4.7)', () => {
 });
 
 describe('JSON Schema validation', () => {
-  const person = compileSchema('json', PERSON);
+  const person = compileSchema('json', PERSON, DEPTH);
 
   it('passes a conforming message', () => {
     assert.equal(checkMessageData(person, b64({ name: 'a', email: 'a@example.org' }), 0), null);
@@ -96,7 +98,7 @@ describe('JSON Schema validation', () => {
     const nested = compileSchema('json', {
       type: 'object',
       properties: { address: { type: 'object', properties: { lines: { type: 'array', items: { type: 'string' } } } } },
-    });
+    }, DEPTH);
     assert.equal(
       checkMessageData(nested, b64({ address: { lines: ['ok', 7] } }), 0),
       'Message 0 data is not valid,address.lines.1: must be string',
@@ -107,11 +109,11 @@ describe('JSON Schema validation', () => {
     const draft4 = compileSchema('json', {
       $schema: 'http://json-schema.org/draft-04/schema#',
       properties: { n: { type: 'integer', minimum: 0, exclusiveMinimum: true } },
-    });
+    }, DEPTH);
     assert.equal(checkMessageData(draft4, b64({ n: 1 }), 0), null);
     assert.equal(checkMessageData(draft4, b64({ n: 0 }), 0), 'Message 0 data is not valid,n: must be > 0');
 
-    const draft6 = compileSchema('json', { $schema: 'http://json-schema.org/draft-06/schema#', properties: { n: { const: 3 } } });
+    const draft6 = compileSchema('json', { $schema: 'http://json-schema.org/draft-06/schema#', properties: { n: { const: 3 } } }, DEPTH);
     assert.equal(checkMessageData(draft6, b64({ n: 3 }), 0), null);
     assert.equal(checkMessageData(draft6, b64({ n: 4 }), 0), 'Message 0 data is not valid,n: must be equal to constant');
 
@@ -119,19 +121,19 @@ describe('JSON Schema validation', () => {
       $schema: 'http://json-schema.org/draft-07/schema#',
       if: { properties: { kind: { const: 'a' } } },
       then: { required: ['a'] },
-    });
+    }, DEPTH);
     assert.equal(checkMessageData(draft7, b64({ kind: 'b' }), 0), null);
     assert.equal(checkMessageData(draft7, b64({ kind: 'a' }), 0), 'Message 0 data is not valid.1)(root): a is required.2)(root): must match "then" schema.');
   });
 
   it('ignores keywords it does not know, as the original does', () => {
-    assert.equal(checkMessageData(compileSchema('json', { type: 'object', example: { a: 1 } }), b64({}), 0), null);
+    assert.equal(checkMessageData(compileSchema('json', { type: 'object', example: { a: 1 } }, DEPTH), b64({}), 0), null);
   });
 
   it("refuses an invalid schema with the library's message", () => {
     const refused = (document: Record<string, unknown>): string => {
       try {
-        compileSchema('json', document);
+        compileSchema('json', document, DEPTH);
       } catch (err) {
         assert.ok(err instanceof SchemaCompileError);
         return err.message;
@@ -145,7 +147,7 @@ describe('JSON Schema validation', () => {
 });
 
 describe('Avro validation', () => {
-  const user = compileSchema('avro', USER_AVRO);
+  const user = compileSchema('avro', USER_AVRO, DEPTH);
 
   it('passes one binary datum without a container header', () => {
     assert.equal(checkMessageData(user, userDatum.toString('base64'), 0), null);
@@ -166,8 +168,8 @@ describe('Avro validation', () => {
   });
 
   it("refuses an invalid schema with the library's message", () => {
-    assert.throws(() => compileSchema('avro', { type: 'nope' }), { name: 'SchemaCompileError', message: 'unknown type: "nope"' });
-    assert.throws(() => compileSchema('avro', { type: 'record', name: 'X', fields: [{ name: 'a', type: 'strin' }] }), {
+    assert.throws(() => compileSchema('avro', { type: 'nope' }, DEPTH), { name: 'SchemaCompileError', message: 'unknown type: "nope"' });
+    assert.throws(() => compileSchema('avro', { type: 'record', name: 'X', fields: [{ name: 'a', type: 'strin' }] }, DEPTH), {
       name: 'SchemaCompileError',
       message: 'undefined type name: strin',
     });
@@ -176,7 +178,7 @@ describe('Avro validation', () => {
 
 describe('a batch', () => {
   it('reports the first failing message by its position', () => {
-    const person = compileSchema('json', PERSON);
+    const person = compileSchema('json', PERSON, DEPTH);
     const ok = b64({ name: 'a', email: 'a@example.org' });
     assert.equal(firstInvalidMessage(person, [ok, ok]), null);
     assert.equal(firstInvalidMessage(person, [ok, b64({ email: 'e@example.org' }), 'bad']), 'Message 1 data is not valid,(root): name is required');
@@ -187,10 +189,10 @@ describe('a batch', () => {
 
 describe('compiled schema cache', () => {
   it('keys by content: key order does not matter, any change does', () => {
-    assert.equal(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] }), '{"a":[{"c":3,"d":2}],"b":1}');
-    assert.equal(schemaContentKey('json', { a: 1, b: 2 }), schemaContentKey('json', { b: 2, a: 1 }));
-    assert.notEqual(schemaContentKey('json', { a: 1 }), schemaContentKey('json', { a: 2 }));
-    assert.notEqual(schemaContentKey('json', { type: 'string' }), schemaContentKey('avro', { type: 'string' }));
+    assert.equal(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] }, DEPTH), '{"a":[{"c":3,"d":2}],"b":1}');
+    assert.equal(schemaContentKey('json', { a: 1, b: 2 }, DEPTH), schemaContentKey('json', { b: 2, a: 1 }, DEPTH));
+    assert.notEqual(schemaContentKey('json', { a: 1 }, DEPTH), schemaContentKey('json', { a: 2 }, DEPTH));
+    assert.notEqual(schemaContentKey('json', { type: 'string' }, DEPTH), schemaContentKey('avro', { type: 'string' }, DEPTH));
   });
 
   it('compiles a document once and hands out the same validator, evicting the least recently used', () => {
@@ -209,5 +211,91 @@ describe('compiled schema cache', () => {
     const cache = CompiledSchemaCache.withCapacity(4);
     assert.throws(() => cache.get('json', { type: 'foo' }), SchemaCompileError);
     assert.equal(cache.size, 0);
+  });
+});
+
+describe('user input costs linear time (spec 8.12)', () => {
+  const elapsedMs = (work: () => void): number => {
+    const start = process.hrtime.bigint();
+    work();
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  };
+
+  it('runs patterns on a linear-time engine: a catastrophic pattern answers 10,000 characters in under 50 ms', () => {
+    const evil = compileSchema('json', { type: 'string', pattern: '^(a+)+$' }, DEPTH);
+    const data = b64(JSON.stringify(`${'a'.repeat(10_000)}!`));
+    let error: string | null = null;
+    // On a backtracking engine 28 characters already take seconds; 10,000 would take longer than the universe.
+    const ms = elapsedMs(() => {
+      error = checkMessageData(evil, data, 0);
+    });
+    assert.equal(error, 'Message 0 data is not valid,(root): must match pattern "^(a+)+$"');
+    assert.ok(ms < 50, `validation took ${ms} ms`);
+    assert.equal(checkMessageData(evil, b64(JSON.stringify('a'.repeat(10_000))), 0), null);
+  });
+
+  it('applies the engine to patternProperties and propertyNames too', () => {
+    const keys = compileSchema('json', { type: 'object', patternProperties: { '^(x+)+$': { type: 'integer' } } }, DEPTH);
+    const names = compileSchema('json', { type: 'object', propertyNames: { pattern: '^(y+)+$' } }, DEPTH);
+    const key = `${'x'.repeat(10_000)}`;
+    const ms = elapsedMs(() => {
+      assert.match(checkMessageData(keys, b64({ [key]: 'no' }), 0) ?? '', /must be integer/);
+      assert.match(checkMessageData(names, b64({ [`${'y'.repeat(10_000)}!`]: 1 }), 0) ?? '', /property name must be valid/);
+    });
+    assert.ok(ms < 100, `validation took ${ms} ms`);
+  });
+
+  it('refuses, naming it, a pattern the linear engine cannot run (backreference, lookaround)', () => {
+    const cases: [string, Record<string, unknown>][] = [
+      ['^(a)\\1$', { type: 'string', pattern: '^(a)\\1$' }],
+      ['a(?=b)', { type: 'string', pattern: 'a(?=b)' }],
+      ['(?<!x)y', { type: 'object', patternProperties: { '(?<!x)y': { type: 'integer' } } }],
+      ['(?!z)', { type: 'object', propertyNames: { pattern: '(?!z)' } }],
+    ];
+    for (const [pattern, schema] of cases) {
+      assert.throws(() => compileSchema('json', schema, DEPTH), (err: Error) => {
+        assert.ok(err instanceof SchemaCompileError);
+        assert.ok(err.message.startsWith(`Unsupported pattern ${JSON.stringify(pattern)}: `), err.message);
+        return true;
+      });
+    }
+  });
+
+  const nestedArray = (depth: number): string => `${'['.repeat(depth)}1${']'.repeat(depth)}`;
+  const nestedSchema = (depth: number): Record<string, unknown> => {
+    let schema: Record<string, unknown> = { type: 'string' };
+    for (let i = 0; i < depth; i++) schema = { type: 'array', items: schema };
+    return schema;
+  };
+
+  it('refuses schema documents nested deeper than the limit, whatever the depth', () => {
+    for (const type of ['json', 'avro'] as const) {
+      assert.throws(() => compileSchema(type, nestedSchema(3000), DEPTH), {
+        name: 'SchemaCompileError',
+        message: 'Schema document is nested deeper than 64 levels',
+      });
+    }
+    assert.throws(() => canonicalJson(nestedSchema(100_000), DEPTH), { name: 'SchemaCompileError' });
+    assert.doesNotThrow(() => compileSchema('json', nestedSchema(20), DEPTH));
+  });
+
+  it('answers data nested deeper than the limit with the validator prefix, without recursing', () => {
+    const recursive = compileSchema('json', { type: 'object', additionalProperties: { $ref: '#' } }, DEPTH);
+    // Built as text: JSON.stringify itself recurses.
+    const deepObject = `${'{"a":'.repeat(10_000)}{}${'}'.repeat(10_000)}`;
+    assert.equal(checkMessageData(recursive, b64(deepObject), 0), 'Message 0 data is not valid,(root): nested deeper than 64 levels');
+    const anything = compileSchema('json', {}, DEPTH);
+    assert.equal(checkMessageData(anything, b64(nestedArray(10_000)), 3), 'Message 3 data is not valid,(root): nested deeper than 64 levels');
+    assert.equal(checkMessageData(anything, b64(nestedArray(64)), 0), null);
+  });
+
+  it('answers a deep datum of a recursive Avro record with the validator prefix', () => {
+    const LIST = { type: 'record', name: 'Node', fields: [{ name: 'next', type: ['null', 'Node'] }] };
+    const node = compileSchema('avro', LIST, DEPTH);
+    // Each level is one union branch byte (2 = "Node" in zig-zag); the last is null (0).
+    const datum = (depth: number): string => Buffer.concat([Buffer.alloc(depth, 2), Buffer.from([0])]).toString('base64');
+    assert.equal(checkMessageData(node, datum(10), 0), null);
+    assert.equal(checkMessageData(node, datum(200), 0), 'Message 0 is not valid.nested deeper than 64 levels');
+    assert.equal(checkMessageData(node, datum(1_000_000), 0), 'Message 0 is not valid.nested deeper than 64 levels');
   });
 });

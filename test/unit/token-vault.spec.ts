@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { hashToken, newSecret, sameSecret, TokenVault } from '../../src/auth/token-vault.js';
+import { newSecret, sameSecret, TokenVault } from '../../src/auth/token-vault.js';
 import { loadConfig } from '../../src/config/config.js';
 
 const dirs: string[] = [];
@@ -30,11 +31,17 @@ describe('secrets and hashes (spec 1.8, 8.1)', () => {
     assert.equal(seen.size, 100);
   });
 
-  it('hashToken is the SHA-256 of the token, hex', () => {
-    assert.equal(hashToken('abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-    assert.equal(hashToken(''), 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
-    assert.equal(hashToken('abc'), hashToken('abc'));
-    assert.notEqual(hashToken('abc'), hashToken('abd'));
+  it('lookup hashes are keyed (HMAC-SHA-256): not the plain SHA-256, different under another key (spec 8.11)', () => {
+    const a = vaultWithKey('a1'.repeat(32));
+    const b = vaultWithKey('b2'.repeat(32));
+    const sha256 = createHash('sha256').update('abc').digest('hex');
+    assert.match(a.lookupHash('abc'), /^[0-9a-f]{64}$/);
+    assert.notEqual(a.lookupHash('abc'), sha256, 'a copy of the database alone cannot test guesses');
+    assert.equal(a.lookupHash('abc'), vaultWithKey('a1'.repeat(32)).lookupHash('abc'));
+    assert.notEqual(a.lookupHash('abc'), b.lookupHash('abc'));
+    assert.notEqual(a.lookupHash('abc'), a.lookupHash('abd'));
+    assert.equal(a.lookupHashOfSealed(a.seal('abc')), a.lookupHash('abc'));
+    assert.equal(b.lookupHashOfSealed(a.seal('abc')), null, 'sealed with another key');
   });
 
   const pairs: [string, string, boolean][] = [
@@ -101,11 +108,11 @@ describe('TokenVault', () => {
     const vault = vaultWithKey(KEY_A);
     const issued = vault.issue();
     assert.match(issued.token, /^[0-9a-f]{64}$/);
-    assert.equal(issued.tokenHash, hashToken(issued.token));
+    assert.equal(issued.tokenHash, vault.lookupHash(issued.token));
     assert.equal(vault.unseal(issued.tokenSealed), issued.token);
     const chosen = vault.issue('chosen-admin-token');
     assert.equal(chosen.token, 'chosen-admin-token');
-    assert.equal(chosen.tokenHash, hashToken('chosen-admin-token'));
+    assert.equal(chosen.tokenHash, vault.lookupHash('chosen-admin-token'));
   });
 
   it('without AMS_TOKEN_KEY it creates a key file in the data dir once and reuses it', () => {

@@ -1,13 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString } from 'class-validator';
 import { AmsError } from '../../common/ams-error.js';
-import { JsonBody } from '../../common/json-body.js';
+import { FreeText, JsonBody } from '../../common/json-body.js';
 
 @JsonBody({ invalid: () => AmsError.invalid('Invalid Project Arguments') })
 export class CreateProjectDto {
   @ApiPropertyOptional({ example: 'monitoring probes of site A' })
   @IsOptional()
   @IsString()
+  @FreeText('long')
   description?: string;
 }
 
@@ -16,11 +17,13 @@ export class UpdateProjectDto {
   @ApiPropertyOptional({ description: 'new name (rename)' })
   @IsOptional()
   @IsString()
+  @FreeText('short')
   name?: string;
 
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
+  @FreeText('long')
   description?: string;
 }
 

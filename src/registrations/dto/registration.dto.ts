@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString } from 'class-validator';
 import { AmsError } from '../../common/ams-error.js';
-import { JsonBody } from '../../common/json-body.js';
+import { FreeText, JsonBody } from '../../common/json-body.js';
 
 /** `POST /registrations`: the future user's fields (spec 3.4). `name` must be a valid user name. */
 @JsonBody({ invalid: () => AmsError.invalid('Invalid User Arguments') })
@@ -9,13 +9,18 @@ export class RegisterDto {
   @ApiPropertyOptional({ example: 'new-user', description: 'the future user name: `^[a-zA-Z0-9_-]+$`' })
   @IsOptional()
   @IsString()
+  @FreeText('short')
   name?: string;
 
-  @ApiPropertyOptional({ example: 'Ada' }) @IsOptional() @IsString() first_name?: string;
-  @ApiPropertyOptional({ example: 'Lovelace' }) @IsOptional() @IsString() last_name?: string;
-  @ApiPropertyOptional({ example: 'ada@example.org' }) @IsOptional() @IsString() email?: string;
-  @ApiPropertyOptional({ example: 'ACME' }) @IsOptional() @IsString() organization?: string;
-  @ApiPropertyOptional({ example: 'wants to publish probe results' }) @IsOptional() @IsString() description?: string;
+  @ApiPropertyOptional({ example: 'Ada' }) @IsOptional() @IsString() @FreeText('short') first_name?: string;
+  @ApiPropertyOptional({ example: 'Lovelace' }) @IsOptional() @IsString() @FreeText('short') last_name?: string;
+  @ApiPropertyOptional({ example: 'ada@example.org' }) @IsOptional() @IsString() @FreeText('short') email?: string;
+  @ApiPropertyOptional({ example: 'ACME' }) @IsOptional() @IsString() @FreeText('short') organization?: string;
+  @ApiPropertyOptional({ example: 'wants to publish probe results' })
+  @IsOptional()
+  @IsString()
+  @FreeText('long')
+  description?: string;
 }
 
 /** `POST /registrations/{uuid}:decline`: a JSON object is required (an empty body is a 400), `comment` optional. */
@@ -24,6 +29,7 @@ export class DeclineDto {
   @ApiPropertyOptional({ example: 'unknown organization', description: 'shown as `decline_comment`' })
   @IsOptional()
   @IsString()
+  @FreeText('long')
   comment?: string;
 }
 

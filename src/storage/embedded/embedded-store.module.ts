@@ -4,6 +4,7 @@ import { BACKEND_PROBES } from '../ports/backend-probe.repository.js';
 import { COUNTERS } from '../ports/counter-store.repository.js';
 import { JOB_LEASES } from '../ports/job-lease-store.repository.js';
 import { MESSAGE_LOG } from '../ports/message-log.repository.js';
+import { STORED_SECRETS } from '../ports/stored-secrets.repository.js';
 import { PROJECTS } from '../ports/project-store.repository.js';
 import { REGISTRATIONS } from '../ports/registration-store.repository.js';
 import { SCHEMAS } from '../ports/schema-store.repository.js';
@@ -17,6 +18,7 @@ import { SqliteJobLeaseStore } from './sqlite-job-lease-store.repository.js';
 import { SqliteMessageLog } from './sqlite-message-log.repository.js';
 import { SqliteProjectStore } from './sqlite-project-store.repository.js';
 import { SqliteRegistrationStore } from './sqlite-registration-store.repository.js';
+import { SqliteStoredSecrets } from './sqlite-stored-secrets.repository.js';
 import { SqliteSchemaStore } from './sqlite-schema-store.repository.js';
 import { SqliteSubscriptionStore } from './sqlite-subscription-store.repository.js';
 import { SqliteTopicStore } from './sqlite-topic-store.repository.js';
@@ -42,6 +44,7 @@ const ADAPTERS = [
   { provide: REGISTRATIONS, useClass: SqliteRegistrationStore },
   { provide: COUNTERS, useClass: SqliteCounterStore },
   { provide: JOB_LEASES, useClass: SqliteJobLeaseStore },
+  { provide: STORED_SECRETS, useClass: SqliteStoredSecrets },
 ];
 
 @Module({

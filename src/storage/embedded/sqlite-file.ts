@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AmsConfig } from '../../config/config.js';
@@ -209,13 +209,29 @@ CREATE INDEX IF NOT EXISTS subscriptions_by_expiry ON subscriptions (expires_at)
 /** The version this build writes: the newest migration's. */
 const SCHEMA_VERSION = Math.max(1, ...MIGRATIONS.map((m) => m.version));
 
+/**
+ * The data directory 0700 and its files 0600, whatever the umask (spec 8.11): the store holds sealed tokens and their
+ * lookup hashes, and nothing else on the host needs to read it. The database file is created 0600 before SQLite opens
+ * it, since SQLite gives its WAL and shared-memory files the database file's permissions; files of an older store
+ * are tightened on every start.
+ */
+export function restrictDataDir(dataDir: string, databasePath: string): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
+  if (!existsSync(databasePath)) closeSync(openSync(databasePath, 'a', 0o600));
+  for (const file of [databasePath, `${databasePath}-wal`, `${databasePath}-shm`, join(dataDir, 'token.key')]) {
+    if (existsSync(file)) chmodSync(file, 0o600);
+  }
+}
+
 /** The one SQLite database of the embedded store, shared by both of its port adapters. */
 export class SqliteFile {
   readonly db: Database.Database;
 
   constructor(config: Pick<AmsConfig, 'dataDir' | 'sqliteSynchronous'>) {
-    mkdirSync(config.dataDir, { recursive: true });
-    this.db = new Database(join(config.dataDir, 'ams.sqlite'));
+    const path = join(config.dataDir, 'ams.sqlite');
+    restrictDataDir(config.dataDir, path);
+    this.db = new Database(path);
     // WAL: readers never block the writer. NORMAL: a commit is in the WAL (the OS has it) before we answer, which
     // survives a killed process; FULL adds an fsync per commit for power loss (docs/architecture.md).
     // Set before the first table exists (no effect afterwards): fewer, larger pages suit kilobyte messages.

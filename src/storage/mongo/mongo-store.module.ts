@@ -6,6 +6,7 @@ import { JOB_LEASES } from '../ports/job-lease-store.repository.js';
 import { PROJECTS } from '../ports/project-store.repository.js';
 import { REGISTRATIONS } from '../ports/registration-store.repository.js';
 import { SCHEMAS } from '../ports/schema-store.repository.js';
+import { STORED_SECRETS } from '../ports/stored-secrets.repository.js';
 import { SUBSCRIPTIONS } from '../ports/subscription-store.repository.js';
 import { TOPICS } from '../ports/topic-store.repository.js';
 import { USERS } from '../ports/user-store.repository.js';
@@ -14,6 +15,7 @@ import { MongoJobLeaseStore } from './mongo-job-lease-store.repository.js';
 import { MongoModels } from './mongo-models.js';
 import { MongoProjectStore } from './mongo-project-store.repository.js';
 import { MongoRegistrationStore } from './mongo-registration-store.repository.js';
+import { MongoStoredSecrets } from './mongo-stored-secrets.repository.js';
 import { MongoSchemaStore } from './mongo-schema-store.repository.js';
 import { MongoSubscriptionStore } from './mongo-subscription-store.repository.js';
 import { MongoTopicStore } from './mongo-topic-store.repository.js';
@@ -29,6 +31,7 @@ const ADAPTERS = [
   { provide: REGISTRATIONS, useClass: MongoRegistrationStore },
   { provide: COUNTERS, useClass: MongoCounterStore },
   { provide: JOB_LEASES, useClass: MongoJobLeaseStore },
+  { provide: STORED_SECRETS, useClass: MongoStoredSecrets },
 ];
 
 /**

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsArray, IsOptional, IsString } from 'class-validator';
 import { AmsError } from '../../common/ams-error.js';
-import { JsonBody, Nested } from '../../common/json-body.js';
+import { FreeText, JsonBody, Nested } from '../../common/json-body.js';
 
 const invalidUser = (): AmsError => AmsError.invalid('Invalid User Arguments');
 
@@ -19,11 +19,11 @@ export class ProjectRolesDto {
 }
 
 class UserFieldsDto {
-  @ApiPropertyOptional({ example: 'bob@example.org' }) @IsOptional() @IsString() email?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() first_name?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() last_name?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() organization?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() description?: string;
+  @ApiPropertyOptional({ example: 'bob@example.org' }) @IsOptional() @IsString() @FreeText('short') email?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @FreeText('short') first_name?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @FreeText('short') last_name?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @FreeText('short') organization?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @FreeText('long') description?: string;
 
   @ApiPropertyOptional({ type: [ProjectRolesDto] })
   @IsOptional()
@@ -43,7 +43,7 @@ export class CreateUserDto extends UserFieldsDto {}
 
 @JsonBody({ invalid: invalidUser })
 export class UpdateUserDto extends UserFieldsDto {
-  @ApiPropertyOptional({ description: 'new name (rename)' }) @IsOptional() @IsString() name?: string;
+  @ApiPropertyOptional({ description: 'new name (rename)' }) @IsOptional() @IsString() @FreeText('short') name?: string;
 }
 
 /** Member create/update: only the URL project's entry of `projects` counts; names and service roles are ignored. */
