@@ -89,6 +89,10 @@ export interface KafkaConfig {
   readonly topicPrefix: string;
   /** `retention.ms` of new Kafka topics. */
   readonly retentionMs: number;
+  /** Publishes waiting for Kafka or in flight at most; past it a publish answers 503 at once. */
+  readonly outboxMaxAppends: number;
+  /** Bytes of publishes waiting for Kafka or in flight at most; past it a publish answers 503 at once. */
+  readonly outboxMaxBytes: number;
 }
 
 export interface MongoConfig {
@@ -185,6 +189,8 @@ function kafkaConfig(env: Env): KafkaConfig {
     replicationFactor: integer(env, 'AMS_KAFKA_REPLICATION_FACTOR', 1, 1, 100),
     topicPrefix,
     retentionMs: integer(env, 'AMS_KAFKA_RETENTION_MS', 7 * 24 * 3600 * 1000, 60_000, 10 * 365 * 24 * 3600 * 1000),
+    outboxMaxAppends: integer(env, 'AMS_KAFKA_OUTBOX_MAX_PUBLISHES', 10_000, 1, 1_000_000),
+    outboxMaxBytes: integer(env, 'AMS_KAFKA_OUTBOX_MAX_BYTES', 64 * 1024 * 1024, 1024 * 1024, 16 * 1024 * 1024 * 1024),
   };
 }
 

@@ -236,9 +236,10 @@ export class SubscriptionsService {
     }
 
     for (let attempt = 0; attempt < CAS_RETRIES; attempt++) {
-      const bounds = await this.log.bounds(topic.logId);
-      const floor = clampFloor(subscription.cursor, bounds);
-      let messages = await this.log.read(topic.logId, floor, max, this.config.pullMaxBytes);
+      // One round trip to the log: the read at the cursor also brings the bounds that clamp it.
+      const read = await this.log.readWithBounds(topic.logId, subscription.cursor.ackFloor, max, this.config.pullMaxBytes);
+      const floor = clampFloor(subscription.cursor, read.bounds);
+      let messages = read.messages;
       if (wait && messages.length > 0 && messages.length < max) {
         messages = await this.waitForMore(topic, floor, max, messages, gone);
       }
