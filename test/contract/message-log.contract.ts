@@ -167,6 +167,21 @@ export function messageLogContract(backend: string, open: OpenHarness<MessageLog
       }
     });
 
+    it('returns max messages when they are many and large, and none past maxBytes', async () => {
+      const id = newLogId();
+      await log.createLog(id);
+      const big = 'b'.repeat(8 * 1024);
+      for (let i = 0; i < 3; i++) {
+        await log.append(id, Array.from({ length: 100 }, (_, j) => ({ data: `${big}${i * 100 + j}`, attributes: {} })));
+      }
+      const all = await log.read(id, 0, 300, 64 * 1024 * 1024);
+      assert.deepEqual(all.map((m) => m.offset), Array.from({ length: 300 }, (_, i) => i));
+      const some = await log.readWithBounds(id, 10, 300, 20 * 8 * 1024);
+      assert.ok(some.messages.length >= 19 && some.messages.length <= 21, `${some.messages.length} messages`);
+      assert.equal(some.messages[0].offset, 10);
+      assert.deepEqual(some.bounds, { min: 0, max: 300 });
+    });
+
     it('stops at about maxBytes, but always returns the first message', async () => {
       const id = newLogId();
       await log.createLog(id);

@@ -9,6 +9,10 @@ const TIME_SCAN_BATCH = 500;
 const LEADER_LOOKUPS = 5;
 /** Upper bound of one fetch; Kafka still returns a first record batch larger than this. */
 const MAX_FETCH_BYTES = 64 * 1024 * 1024;
+/** Asked for on top of the estimate: record batch and record headers. */
+const MIN_FETCH_BYTES = 16 * 1024;
+/** Fetches of one read past the first, when the record size estimate was too small. */
+const MAX_FETCH_ROUNDS = 4;
 /** ListOffsets timestamps: the next offset to be written, and the oldest retained one. */
 const LATEST = -1;
 const EARLIEST = -2;
@@ -40,6 +44,8 @@ export class KafkaReader {
   /** The tail of the queue of cluster-level steps (see serially). */
   private metadataQueue: Promise<unknown> = Promise.resolve();
   private clusterReady: Promise<void> | null = null;
+  /** Running estimate of the bytes of one record value, to size Fetches (see fetch). */
+  private recordBytes = 1024;
   private closed = false;
 
   constructor(private readonly client: KafkaClient) {
@@ -94,10 +100,41 @@ export class KafkaReader {
     return null;
   }
 
+  /**
+   * Fetches until `max` messages or `maxBytes` of data, or the end of the log. Kafka answers up to the bytes asked
+   * for (and always the whole record batch holding the first offset), and kafkajs decodes every record it answers, so
+   * asking for `maxBytes` (10 MiB by default) to return 100 messages decoded a hundred times too much. Each Fetch asks
+   * for about `max` records of the size seen so far; when that was too little, one more Fetch goes on from there.
+   */
   private async fetch(topic: string, start: number, max: number, maxBytes: number, call: Abandoned): Promise<Fetched> {
     if (max <= 0) return { bounds: (await this.boundsOf(topic, call)) ?? { min: 0, max: 0 }, messages: [] };
+    const messages: StoredMessage[] = [];
+    let bytes = 0;
+    let next = start;
+    let seen: LogBounds = { min: 0, max: 0 };
+    for (let round = 0; ; round++) {
+      const wanted = Math.ceil((max - messages.length) * this.recordBytes * 1.25) + MIN_FETCH_BYTES;
+      const fetched = await this.fetchOnce(topic, next, Math.min(wanted, maxBytes - bytes, MAX_FETCH_BYTES), call);
+      // A later Fetch that finds its offset gone (retention ran meanwhile) ends the read with what it has.
+      if (fetched === 'out-of-range') return round === 0 ? fetched : { bounds: seen, messages };
+      seen = fetched.bounds;
+      for (const message of fetched.messages) {
+        bytes += message.data.length;
+        if (messages.length > 0 && bytes > maxBytes) return { bounds: fetched.bounds, messages };
+        messages.push(message);
+        if (messages.length >= max) return { bounds: fetched.bounds, messages };
+      }
+      next = messages.length === 0 ? start : messages[messages.length - 1].offset + 1;
+      if (fetched.messages.length === 0 || next >= fetched.bounds.max || round >= MAX_FETCH_ROUNDS) {
+        return { bounds: fetched.bounds, messages };
+      }
+    }
+  }
+
+  /** One Fetch from `start`: the records at or after it (decoded) and the partition's bounds. */
+  private async fetchOnce(topic: string, start: number, fetchBytes: number, call: Abandoned): Promise<Fetched> {
     const broker = await this.leaderOf(topic, call);
-    const fetchBytes = Math.min(maxBytes, MAX_FETCH_BYTES);
+    const bytes = Math.max(1, Math.floor(fetchBytes));
     let response;
     try {
       response = await broker.fetch({
@@ -105,8 +142,8 @@ export class KafkaReader {
         isolationLevel: READ_COMMITTED,
         maxWaitTime: 0,
         minBytes: 1,
-        maxBytes: fetchBytes,
-        topics: [{ topic, partitions: [{ partition: PARTITION, fetchOffset: String(start), maxBytes: fetchBytes }] }],
+        maxBytes: bytes,
+        topics: [{ topic, partitions: [{ partition: PARTITION, fetchOffset: String(start), maxBytes: bytes }] }],
       });
     } catch (err) {
       if ((err as Error | null)?.name === 'KafkaJSOffsetOutOfRange') return 'out-of-range';
@@ -115,17 +152,15 @@ export class KafkaReader {
     const partition = response.responses[0]?.partitions[0];
     checkFetchResponse(partition as unknown as Record<string, unknown>);
     const messages: StoredMessage[] = [];
-    let bytes = 0;
+    let valueBytes = 0;
     for (const record of partition.messages) {
       const offset = Number(record.offset);
       // Kafka answers whole record batches, which can begin before the offset asked for.
       if (offset < start || record.value === null) continue;
-      const message = decode(offset, record.value);
-      bytes += message.data.length;
-      if (messages.length > 0 && bytes > maxBytes) break;
-      messages.push(message);
-      if (messages.length >= max) break;
+      valueBytes += record.value.length;
+      messages.push(decode(offset, record.value));
     }
+    if (messages.length > 0) this.recordBytes = (this.recordBytes + valueBytes / messages.length) / 2;
     return { bounds: { min: Number(partition.lastStartOffset), max: Number(partition.highWatermark) }, messages };
   }
 
