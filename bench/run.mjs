@@ -1,8 +1,11 @@
 // AMS benchmark: starts the built service (dist/) on a backend and prints
-//   publish msgs/s (batches of 100 x 1 KB), pull+acknowledge msgs/s, p50/p99 publish latency at a steady
-//   moderate load, and the server's peak RSS; on kafka-mongo also a raw kafkajs producer and consumer on the same
-//   broker with the same batches, and the ratio service / raw.
-// Usage: npm run bench [-- --store embedded|kafka-mongo --messages 200000 --connections 8 --rate 100 --seconds 10]
+//   publish msgs/s (batches of 100 x 1 KB from 8 publishers), pull+acknowledge msgs/s (8 subscriptions drained
+//   concurrently, maxMessages 100), pull and acknowledge p50/p99, the server's CPU time per 1,000 messages of each
+//   phase, p50/p99 publish latency at a steady moderate load, and the server's peak RSS; on kafka-mongo also a raw
+//   kafkajs producer and consumer on the same broker with the same batches, the ratio service / raw, and (unless
+//   --compare false) the embedded store on the same parameters in the same run, with the ratio kafka-mongo / embedded.
+// Usage: npm run bench [-- --store embedded|kafka-mongo --messages 200000 --connections 8 --subscriptions 8
+//                          --pull 100 --rate 100 --seconds 10 --compare true]
 // kafka-mongo starts the test servers of scripts/services/ when they are not running (and stops them afterwards).
 // The load generator runs on the same machine as the server, so both share its cores: figures are a floor.
 import { execFileSync, spawn } from 'node:child_process';
@@ -22,9 +25,10 @@ const { values: args } = parseArgs({
     size: { type: 'string', default: '1024' },
     rate: { type: 'string', default: '100' },
     seconds: { type: 'string', default: '10' },
-    pull: { type: 'string', default: '1000' },
-    subscriptions: { type: 'string', default: '4' },
+    pull: { type: 'string', default: '100' },
+    subscriptions: { type: 'string', default: '8' },
     store: { type: 'string', default: 'embedded' },
+    compare: { type: 'string', default: 'true' },
   },
 });
 const TOTAL = Number(args.messages);
@@ -108,23 +112,37 @@ async function publishPhase(topicPath) {
   return { messages: batches * BATCH, seconds };
 }
 
-async function drain(subPath, expected) {
+async function drain(subPath, expected, pulls, acks) {
   let received = 0;
   while (received < expected) {
+    let t = performance.now();
     const reply = await call('POST', `${subPath}:pull`, { maxMessages: args.pull, returnImmediately: 'true' });
+    pulls.push(performance.now() - t);
     const messages = reply.receivedMessages;
     if (messages.length === 0) throw new Error(`subscription drained early at ${received}/${expected}`);
+    t = performance.now();
     await call('POST', `${subPath}:acknowledge`, { ackIds: [messages[messages.length - 1].ackId] });
+    acks.push(performance.now() - t);
     received += messages.length;
   }
   return received;
 }
 
 async function pullPhase(subPaths, expected) {
+  const pulls = [];
+  const acks = [];
   const start = process.hrtime.bigint();
-  const counts = await Promise.all(subPaths.map((s) => drain(s, expected)));
+  const counts = await Promise.all(subPaths.map((s) => drain(s, expected, pulls, acks)));
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return { messages: counts.reduce((a, b) => a + b, 0), seconds };
+  pulls.sort((a, b) => a - b);
+  acks.sort((a, b) => a - b);
+  return { messages: counts.reduce((a, b) => a + b, 0), seconds, pulls, acks };
+}
+
+/** User + system CPU time of a process so far, in ms (from /proc; clock ticks are 100 per second on Linux). */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** Open-loop load at a fixed request rate; latency of each request from its scheduled start. */
@@ -148,10 +166,10 @@ async function latencyPhase(topicPath) {
   return { rate, seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
-async function main() {
+/** One store: start the service on it, run the phases, print them; returns the figures. */
+async function runStore(store) {
   const dataDir = mkdtempSync(join(tmpdir(), 'ams-bench-'));
   port = await freePort();
-  const started = args.store === 'kafka-mongo' ? startServices() : [];
   const child = spawn(process.execPath, ['dist/main.js'], {
     env: {
       ...process.env,
@@ -160,7 +178,7 @@ async function main() {
       AMS_DATA_DIR: dataDir,
       AMS_ADMIN_TOKEN: TOKEN,
       AMS_LOG_LEVEL: 'warn',
-      ...(args.store === 'kafka-mongo' ? kafkaMongoEnv() : { AMS_STORE: 'embedded' }),
+      ...(store === 'kafka-mongo' ? kafkaMongoEnv() : { AMS_STORE: 'embedded' }),
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -172,31 +190,67 @@ async function main() {
     const subs = Array.from({ length: Number(args.subscriptions) }, (_, i) => `${project}/subscriptions/sub${i}`);
     for (const sub of subs) await call('PUT', sub, { topic: 'projects/bench/topics/load' });
 
-    console.log(`AMS bench (${args.store} store) node ${process.version}, ${CONNECTIONS} connections, batches of ${BATCH} x ${SIZE} B`);
+    console.log(`AMS bench (${store} store) node ${process.version}, ${CONNECTIONS} publishers, ${subs.length} subscriptions, batches of ${BATCH} x ${SIZE} B`);
+    let cpu = cpuMs(child.pid);
     const pub = await publishPhase(`${project}/topics/load`);
-    console.log(`publish:        ${Math.round(pub.messages / pub.seconds)} msgs/s (${pub.messages} msgs in ${pub.seconds.toFixed(2)} s)`);
+    const pubCpu = ((cpuMs(child.pid) - cpu) * 1000) / pub.messages;
+    console.log(`publish:        ${Math.round(pub.messages / pub.seconds)} msgs/s (${pub.messages} msgs in ${pub.seconds.toFixed(2)} s), server CPU ${pubCpu.toFixed(1)} ms / 1,000 msgs`);
 
-    const one = await pullPhase(subs.slice(0, 1), pub.messages);
-    console.log(`pull+ack 1 sub: ${Math.round(one.messages / one.seconds)} msgs/s (maxMessages ${args.pull})`);
-    const many = await pullPhase(subs.slice(1), pub.messages);
-    console.log(`pull+ack ${subs.length - 1} subs: ${Math.round(many.messages / many.seconds)} msgs/s aggregate`);
+    cpu = cpuMs(child.pid);
+    const many = await pullPhase(subs, pub.messages);
+    const pullCpu = ((cpuMs(child.pid) - cpu) * 1000) / many.messages;
+    const f = (ms) => ms.toFixed(1);
+    console.log(`pull+ack ${subs.length} subs: ${Math.round(many.messages / many.seconds)} msgs/s aggregate (maxMessages ${args.pull}), server CPU ${pullCpu.toFixed(1)} ms / 1,000 msgs`);
+    console.log(`  pull p50 ${f(percentile(many.pulls, 50))} ms, p99 ${f(percentile(many.pulls, 99))} ms; acknowledge p50 ${f(percentile(many.acks, 50))} ms, p99 ${f(percentile(many.acks, 99))} ms`);
 
     const lat = await latencyPhase(`${project}/topics/load`);
     console.log(
       `publish latency at ${lat.rate} req/s (${lat.rate * BATCH} msgs/s) for ${lat.seconds} s: p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms`,
     );
     console.log(`server peak RSS: ${peakRssMiB(child.pid).toFixed(0)} MiB`);
+    return {
+      publish: pub.messages / pub.seconds,
+      pullAck: many.messages / many.seconds,
+      pull: [percentile(many.pulls, 50), percentile(many.pulls, 99)],
+      ack: [percentile(many.acks, 50), percentile(many.acks, 99)],
+      cpu: [pubCpu, pullCpu],
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function table(rows) {
+  const f = (ms) => ms.toFixed(1);
+  console.log('\n| store | publish msgs/s | pull+ack msgs/s | pull p50/p99 ms | ack p50/p99 ms | CPU ms/1k publish | CPU ms/1k pull+ack |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const [name, r] of rows) {
+    console.log(`| ${name} | ${Math.round(r.publish)} | ${Math.round(r.pullAck)} | ${f(r.pull[0])} / ${f(r.pull[1])} | ${f(r.ack[0])} / ${f(r.ack[1])} | ${f(r.cpu[0])} | ${f(r.cpu[1])} |`);
+  }
+}
+
+async function main() {
+  const started = args.store === 'kafka-mongo' ? startServices() : [];
+  try {
+    const rows = [];
+    if (args.store === 'kafka-mongo' && args.compare !== 'false') rows.push(['embedded', await runStore('embedded')]);
+    const own = await runStore(args.store);
+    rows.push([args.store, own]);
     if (args.store === 'kafka-mongo') {
       const raw = await rawKafkajs();
       console.log(`raw kafkajs produce: ${Math.round(raw.produce)} msgs/s (same batches, idempotent, acks=all)`);
       console.log(`raw kafkajs consume: ${Math.round(raw.consume)} msgs/s (one consumer, from offset 0)`);
-      console.log(`ratio service/raw: publish ${(pub.messages / pub.seconds / raw.produce).toFixed(2)}, pull+ack ${(one.messages / one.seconds / raw.consume).toFixed(2)}`);
+      console.log(`ratio service/raw: publish ${(own.publish / raw.produce).toFixed(2)}`);
+      if (rows.length > 1) {
+        const base = rows[0][1];
+        console.log(`ratio kafka-mongo/embedded: publish ${(own.publish / base.publish).toFixed(2)}, pull+ack ${(own.pullAck / base.pullAck).toFixed(2)}`);
+      }
     }
+    table(rows);
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
     agent.destroy();
-    rmSync(dataDir, { recursive: true, force: true });
     for (const service of started) execFileSync('bash', [`scripts/services/${service}.sh`, 'stop'], { stdio: 'inherit' });
   }
 }

@@ -36,14 +36,14 @@ summary() {
 }
 
 run_pass() {
-  local store="$1" pattern="$2"
+  local store="$1" pattern="$2" concurrency="${3:-2}"
   mapfile -t files < <(select_files "$pattern")
   if [ "${#files[@]}" -eq 0 ]; then echo "== no $store test files match '$filter'"; return 0; fi
   echo "== ${#files[@]} test files on AMS_STORE=$store"
   local out rc
   out="$(mktemp)"
   set +e
-  AMS_STORE="$store" node --test --test-reporter=spec --test-concurrency=2 "${files[@]}" | tee "$out"
+  AMS_STORE="$store" node --test --test-reporter=spec --test-concurrency="$concurrency" "${files[@]}" | tee "$out"
   rc="${PIPESTATUS[0]}"
   set -e
   passed=$((passed + $(summary pass "$out")))
@@ -83,9 +83,10 @@ if [[ " $backends " == *" kafka-mongo "* ]] && [ -n "$(select_files '^build/test
   fi
   export KAFKAJS_NO_PARTITIONER_WARNING=1
   run_pass kafka-mongo '^build/test/(e2e|contract/kafka-mongo)' || status=$?
-  # Alone and last: it stops and starts the shared Kafka broker, so only when the servers are the project's own.
+  # Alone, last and one file at a time: they stop, start and pause the shared servers, so only when the servers
+  # are the project's own.
   if [ "$external_servers" = 1 ]; then echo "== outage tests skipped: they need the project's own servers"
-  else run_pass kafka-mongo '^build/test/outage/' || status=$?; fi
+  else run_pass kafka-mongo '^build/test/outage/' 1 || status=$?; fi
 fi
 # The whole-suite run only (a file filter means a quick iteration).
 if [ -z "$filter" ]; then

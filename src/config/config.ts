@@ -127,6 +127,10 @@ export interface KafkaConfig {
   readonly topicPrefix: string;
   /** `retention.ms` of new Kafka topics: the message retention (AMS_MESSAGE_RETENTION_S) in milliseconds. */
   readonly retentionMs: number;
+  /** Publishes waiting for Kafka or in flight at most; past it a publish answers 503 at once. */
+  readonly outboxMaxAppends: number;
+  /** Bytes of publishes waiting for Kafka or in flight at most; past it a publish answers 503 at once. */
+  readonly outboxMaxBytes: number;
 }
 
 export interface MongoConfig {
@@ -251,6 +255,8 @@ function kafkaConfig(env: Env, retentionSeconds: number): KafkaConfig {
     replicationFactor: integer(env, 'AMS_KAFKA_REPLICATION_FACTOR', 1, 1, 100),
     topicPrefix,
     retentionMs: retentionSeconds * 1000,
+    outboxMaxAppends: integer(env, 'AMS_KAFKA_OUTBOX_MAX_PUBLISHES', 10_000, 1, 1_000_000),
+    outboxMaxBytes: integer(env, 'AMS_KAFKA_OUTBOX_MAX_BYTES', 64 * 1024 * 1024, 1024 * 1024, 16 * 1024 * 1024 * 1024),
   };
 }
 
@@ -370,7 +376,7 @@ export const KNOWN_VARIABLES: readonly string[] = Object.freeze([
   'AMS_PULL_MAX_BYTES', 'AMS_PULL_MAX_WAIT_S', 'AMS_SQLITE_SYNCHRONOUS', 'AMS_LOG_LEVEL', 'AMS_LOG_QUIET_ROUTES',
   'AMS_STARTUP_TIMEOUT_S', 'AMS_TLS_CERT_FILE', 'AMS_TLS_KEY_FILE', 'AMS_METRICS_TOKEN', 'AMS_METRICS_MAX_SERIES',
   'AMS_HOUSEKEEPING_INTERVAL_S', 'AMS_MESSAGE_RETENTION_S', 'AMS_KAFKA_BROKERS', 'AMS_KAFKA_REPLICATION_FACTOR',
-  'AMS_KAFKA_TOPIC_PREFIX', 'AMS_KAFKA_RETENTION_MS', 'AMS_MONGODB_URI', 'AMS_PUSH_ENABLED', 'AMS_PUSH_WORKER', 'AMS_PUSH_WORKER_USER',
+  'AMS_KAFKA_TOPIC_PREFIX', 'AMS_KAFKA_RETENTION_MS', 'AMS_KAFKA_OUTBOX_MAX_PUBLISHES', 'AMS_KAFKA_OUTBOX_MAX_BYTES', 'AMS_MONGODB_URI', 'AMS_PUSH_ENABLED', 'AMS_PUSH_WORKER', 'AMS_PUSH_WORKER_USER',
   'AMS_PUSH_WORKER_TOKEN', 'AMS_PUSH_ALLOW_PRIVATE', 'AMS_PUSH_ALLOW_HTTP', 'AMS_PUSH_TIMEOUT_MS', 'AMS_PUSH_LEASE_S',
   'AMS_PUSH_WORKER_PORT', 'AMS_PUSH_RECONCILE_MS', 'AMS_PUSH_MAX_SUBSCRIPTIONS', 'AMS_PUSH_ORIGIN', 'AMS_PUSH_NOTICES',
   'AMS_PUSH_NOTICE_LISTEN', 'AMS_PUSH_NOTICE_TARGETS', 'AMS_PUSH_ALLOW_CIDRS', 'AMS_PUSH_DENY_CIDRS',

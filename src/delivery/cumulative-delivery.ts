@@ -23,10 +23,11 @@ export class CumulativeDelivery {
     let current = subscription;
     return this.ctx.withCasRetries('Backend Error', async (attempt) => {
       if (attempt > 0) current = await this.ctx.subscription(project, subscription.name);
-      const bounds = await log.bounds(topic.logId);
-      const floor = clampFloor(current.cursor, bounds);
+      // One round trip to the log: the read at the cursor also brings the bounds that clamp it.
+      const first = await log.readWithBounds(topic.logId, current.cursor.ackFloor, max, config.pullMaxBytes);
+      const floor = clampFloor(current.cursor, first.bounds);
       const read = (): Promise<StoredMessage[]> => log.read(topic.logId, floor, max, config.pullMaxBytes);
-      let messages = await read();
+      let messages = first.messages;
       if (wait && messages.length > 0 && messages.length < max) {
         await this.ctx.longPoll(subscription, topic.logId, gone, async () => {
           messages = await read();

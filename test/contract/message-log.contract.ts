@@ -149,6 +149,51 @@ export function messageLogContract(backend: string, open: OpenHarness<MessageLog
       }
     });
 
+    it('readWithBounds reads like read and brings the bounds, for a missing log too', async () => {
+      const id = await filledLog(6);
+      const cases: [number, number, number[]][] = [
+        [0, 2, [0, 1]],
+        [3, 100, [3, 4, 5]],
+        [6, 5, []], // at the end
+        [40, 5, []], // past the end (a cursor of a re-created topic)
+      ];
+      for (const [from, max, expected] of cases) {
+        const read = await log.readWithBounds(id, from, max, 1024 * 1024);
+        assert.deepEqual(read.bounds, { min: 0, max: 6 }, `readWithBounds(${from}, ${max})`);
+        assert.deepEqual(read.messages.map((m) => m.offset), expected, `readWithBounds(${from}, ${max})`);
+        assert.deepEqual(read.messages.map((m) => m.data), expected.map((o) => `m-${o}`));
+      }
+      assert.deepEqual(await log.readWithBounds(newLogId(), 3, 10, 1024 * 1024), { bounds: { min: 0, max: 0 }, messages: [] });
+    });
+
+    it('reads of different logs run concurrently and each sees its own messages', async () => {
+      const ids = await Promise.all(Array.from({ length: 6 }, (_, i) => filledLog(i + 1)));
+      const [withBounds, tails] = await Promise.all([
+        Promise.all(ids.map((id) => log.readWithBounds(id, 0, 100, 1024 * 1024))),
+        Promise.all(ids.map((id, i) => log.read(id, i, 100, 1024 * 1024))),
+      ]);
+      for (const [i] of ids.entries()) {
+        assert.deepEqual(withBounds[i].bounds, { min: 0, max: i + 1 });
+        assert.equal(withBounds[i].messages.length, i + 1);
+        assert.deepEqual(tails[i].map((m) => m.offset), [i]);
+      }
+    });
+
+    it('returns max messages when they are many and large, and none past maxBytes', async () => {
+      const id = newLogId();
+      await log.createLog(id);
+      const big = 'b'.repeat(8 * 1024);
+      for (let i = 0; i < 3; i++) {
+        await log.append(id, Array.from({ length: 100 }, (_, j) => ({ data: `${big}${i * 100 + j}`, attributes: {} })));
+      }
+      const all = await log.read(id, 0, 300, 64 * 1024 * 1024);
+      assert.deepEqual(all.map((m) => m.offset), Array.from({ length: 300 }, (_, i) => i));
+      const some = await log.readWithBounds(id, 10, 300, 20 * 8 * 1024);
+      assert.ok(some.messages.length >= 19 && some.messages.length <= 21, `${some.messages.length} messages`);
+      assert.equal(some.messages[0].offset, 10);
+      assert.deepEqual(some.bounds, { min: 0, max: 300 });
+    });
+
     it('stops at about maxBytes, but always returns the first message', async () => {
       const id = newLogId();
       await log.createLog(id);

@@ -290,6 +290,18 @@ describe('loadConfig: push', () => {
     assert.equal(loadConfig({ AMS_STORE: 'kafka-mongo', AMS_KAFKA_BROKERS: 'k:9092', AMS_MONGODB_URI: 'mongodb://m/ams', AMS_TOKEN_KEY: 'a'.repeat(64) }).push.notices, 'kafka');
   });
 
+  it('bounds the Kafka outbox by publishes and bytes (AMS_KAFKA_OUTBOX_MAX_PUBLISHES, AMS_KAFKA_OUTBOX_MAX_BYTES)', () => {
+    const base = { AMS_STORE: 'kafka-mongo', AMS_KAFKA_BROKERS: 'k:9092', AMS_MONGODB_URI: 'mongodb://m/ams', AMS_TOKEN_KEY: 'a'.repeat(64) };
+    const defaults = loadConfig(base).kafka;
+    assert.equal(defaults?.outboxMaxAppends, 10_000);
+    assert.equal(defaults?.outboxMaxBytes, 64 * 1024 * 1024);
+    const set = loadConfig({ ...base, AMS_KAFKA_OUTBOX_MAX_PUBLISHES: '50', AMS_KAFKA_OUTBOX_MAX_BYTES: '2097152' }).kafka;
+    assert.equal(set?.outboxMaxAppends, 50);
+    assert.equal(set?.outboxMaxBytes, 2_097_152);
+    assert.throws(() => loadConfig({ ...base, AMS_KAFKA_OUTBOX_MAX_PUBLISHES: '0' }), /AMS_KAFKA_OUTBOX_MAX_PUBLISHES/);
+    assert.throws(() => loadConfig({ ...base, AMS_KAFKA_OUTBOX_MAX_BYTES: '1000' }), /AMS_KAFKA_OUTBOX_MAX_BYTES/);
+  });
+
   it('AMS_PUSH_WORKER_PORT=0 means no worker HTTP server', () => {
     assert.equal(loadConfig({ AMS_PUSH_WORKER_PORT: '0' }).push.workerPort, null);
   });

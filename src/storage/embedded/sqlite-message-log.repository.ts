@@ -3,7 +3,7 @@ import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnAppl
 import type Database from 'better-sqlite3';
 import { Clock } from '../../common/time.js';
 import { AMS_CONFIG, type AmsConfig } from '../../config/config.js';
-import { type Appended, LogNotFoundError, type MessageLog } from '../ports/message-log.repository.js';
+import { type Appended, LogNotFoundError, type LogRead, type MessageLog } from '../ports/message-log.repository.js';
 import type { LogBounds, NewMessage, StoredMessage } from '../ports/records.js';
 import { SqliteFile } from './sqlite-file.js';
 
@@ -194,6 +194,12 @@ export class SqliteMessageLog implements MessageLog, OnApplicationBootstrap, Bef
       });
     }
     return out;
+  }
+
+  async readWithBounds(logId: string, from: number, max: number, maxBytes: number): Promise<LogRead> {
+    const bounds = await this.bounds(logId);
+    const messages = from >= bounds.max ? [] : await this.read(logId, Math.max(from, bounds.min), max, maxBytes);
+    return { bounds, messages };
   }
 
   async bounds(logId: string): Promise<LogBounds> {
