@@ -1,5 +1,14 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ApiForbiddenResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiQuery,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { hostname } from 'node:os';
 import { Open } from '../auth/action.decorator.js';
 import { Context, type RequestContext } from '../auth/caller.js';
@@ -53,6 +62,8 @@ export class HealthController {
   @ApiOperation({ summary: 'Service health; `details=true` needs a service_admin or admin_viewer token' })
   @ApiQuery({ name: 'details', required: false })
   @ApiOkResponse({ type: StatusDto })
+  @ApiUnauthorizedResponse({ description: '`details=true` with a user token that is neither service_admin nor admin_viewer' })
+  @ApiForbiddenResponse({ description: '`details=true` without a known user token' })
   async status(@Context() ctx: RequestContext, @Query('details') details?: string): Promise<StatusDto> {
     if (details === 'true') {
       // spec 3.8: the original swaps these two, and clients have been written against it. The service token is no
