@@ -8,11 +8,10 @@
 // Load generator and server share the machine's cores: figures are a floor.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import http from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { apiClient, freePort } from './lib/http.mjs';
 import Database from 'better-sqlite3';
 
 const { values: args } = parseArgs({
@@ -30,44 +29,17 @@ const CONNECTIONS = Number(args.connections);
 const TOKEN = 'bench-retention-admin-token-0123';
 const BATCH = 100;
 const PROJECT = '/v1/projects/bench';
-const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
-let port;
-
-function call(method, path, body) {
-  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const headers = { 'x-api-key': TOKEN, ...(payload ? { 'content-length': Buffer.byteLength(payload) } : {}) };
-    const req = http.request({ host: '127.0.0.1', port, method, path, agent, headers }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        if (res.statusCode !== 200) reject(new Error(`${method} ${path} -> ${res.statusCode} ${text.slice(0, 200)}`));
-        else resolve(text === '' ? null : JSON.parse(text));
-      });
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-function freePort() {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port: p } = server.address();
-      server.close(() => resolve(p));
-    });
-  });
-}
+const api = apiClient(TOKEN, 32);
+const call = (method, path, body) => api.call(method, path, body);
 
 /** The service on `dataDir` with this retention, ready to answer; resolves to a function that stops it. */
 async function startService(dataDir, retentionSeconds) {
-  port = await freePort();
+  api.port = await freePort();
   const child = spawn(process.execPath, ['dist/main.js'], {
     env: {
       ...process.env,
       AMS_STORE: 'embedded',
-      AMS_PORT: String(port),
+      AMS_PORT: String(api.port),
       AMS_HOST: '127.0.0.1',
       AMS_DATA_DIR: dataDir,
       AMS_ADMIN_TOKEN: TOKEN,
@@ -222,4 +194,4 @@ async function fileSizeOverCycles() {
 console.log(`AMS retention bench (embedded store) node ${process.version}, ${CONNECTIONS} publishers, batches of ${BATCH} x 1 KB`);
 await costOfExpiry();
 await fileSizeOverCycles();
-agent.destroy();
+api.close();

@@ -11,11 +11,10 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { apiClient, freePort } from './lib/http.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,38 +36,8 @@ const BATCH = Number(args.batch);
 const SIZE = Number(args.size);
 const TOKEN = 'bench-admin-token-0123456789';
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-let port;
-
-function call(method, path, body) {
-  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, method, path, agent, headers: { 'x-api-key': TOKEN, ...(payload ? { 'content-length': Buffer.byteLength(payload) } : {}) } },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if (res.statusCode !== 200) reject(new Error(`${method} ${path} -> ${res.statusCode} ${text.slice(0, 200)}`));
-          else resolve(text === '' ? null : JSON.parse(text));
-        });
-      },
-    );
-    req.on('error', reject);
-    if (payload) req.write(payload);
-    req.end();
-  });
-}
-
-function freePort() {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port: p } = server.address();
-      server.close(() => resolve(p));
-    });
-  });
-}
+const api = apiClient(TOKEN, 64);
+const call = (method, path, body) => api.call(method, path, body);
 
 async function waitReady(child) {
   for (let i = 0; i < 200; i++) {
@@ -169,11 +138,11 @@ async function latencyPhase(topicPath) {
 /** One store: start the service on it, run the phases, print them; returns the figures. */
 async function runStore(store) {
   const dataDir = mkdtempSync(join(tmpdir(), 'ams-bench-'));
-  port = await freePort();
+  api.port = await freePort();
   const child = spawn(process.execPath, ['dist/main.js'], {
     env: {
       ...process.env,
-      AMS_PORT: String(port),
+      AMS_PORT: String(api.port),
       AMS_HOST: '127.0.0.1',
       AMS_DATA_DIR: dataDir,
       AMS_ADMIN_TOKEN: TOKEN,
@@ -250,7 +219,7 @@ async function main() {
     }
     table(rows);
   } finally {
-    agent.destroy();
+    api.close();
     for (const service of started) execFileSync('bash', [`scripts/services/${service}.sh`, 'stop'], { stdio: 'inherit' });
   }
 }
