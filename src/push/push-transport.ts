@@ -3,6 +3,7 @@ import { ClientProxyFactory, EventPattern, Payload, Transport } from '@nestjs/mi
 import { lastValueFrom, type Observable } from 'rxjs';
 import { AMS_CONFIG, type AmsConfig } from '../config/config.js';
 import { type PushNotice, PUSH_NOTICE_PATTERN, PushNotices } from './push-notices.js';
+import { TrackedSockets } from '../common/tracked-sockets.js';
 
 /** What a microservice client (TCP or Kafka) offers that notices use. */
 interface NoticeClient {
@@ -22,6 +23,8 @@ interface NoticeClient {
 export class PushNoticeSender implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('PushNoticeSender');
   private readonly clients: NoticeClient[] = [];
+  /** The Kafka client's broker connections: a notice sent as the process stops may connect after the client closed. */
+  private readonly sockets = new TrackedSockets();
 
   constructor(
     @Inject(AMS_CONFIG) private readonly config: AmsConfig,
@@ -40,7 +43,12 @@ export class PushNoticeSender implements OnApplicationBootstrap, OnApplicationSh
         ClientProxyFactory.create({
           transport: Transport.KAFKA,
           options: {
-            client: { clientId: 'ams-push-notices', brokers: [...this.config.kafka.brokers], logLevel: 1 },
+            client: {
+              clientId: 'ams-push-notices',
+              brokers: [...this.config.kafka.brokers],
+              logLevel: 1,
+              socketFactory: this.sockets.factory,
+            },
             producer: { allowAutoTopicCreation: true },
             producerOnlyMode: true,
           },
@@ -59,6 +67,7 @@ export class PushNoticeSender implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.all(this.clients.map((client) => Promise.resolve(client.close()).catch(() => undefined)));
+    this.sockets.destroyAll();
   }
 }
 

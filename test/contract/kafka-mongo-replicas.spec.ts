@@ -8,7 +8,7 @@ import { PUSH_WORKER_LEASE_PREFIX } from '../../src/push/push-dispatcher.js';
 import { MongoJobLeaseStore } from '../../src/storage/mongo/mongo-job-lease-store.repository.js';
 import { unique } from '../support/app.js';
 import { dropBackendData, kafkaMongoEnv } from '../support/backends.js';
-import { type ChildServer, freePort, PUSH_MAIN_JS, spawnServer, waitUntilReady } from '../support/child-server.js';
+import { type ChildServer, PUSH_MAIN_JS, spawnServer, startOnFreePort } from '../support/child-server.js';
 import { Client } from '../support/client.js';
 import { PushReceiver } from '../support/push-receiver.js';
 
@@ -50,9 +50,8 @@ describe('replicas on kafka-mongo: two API processes and a push worker', () => {
   };
 
   async function startApi(): Promise<{ server: ChildServer; client: Client }> {
-    const server = spawnServer({ ...common, AMS_PORT: String(await freePort()), AMS_PUSH_WORKER: 'external' });
+    const server = await startOnFreePort({ ...common, AMS_PUSH_WORKER: 'external' });
     servers.push(server);
-    await waitUntilReady(server);
     return { server, client: new Client(server.url, ADMIN_TOKEN) };
   }
 

@@ -80,6 +80,26 @@ export function spawnServer(env: Record<string, string>, script: string = MAIN_J
   };
 }
 
+/** The end of a child's standard output (the JSON log), where a fatal start-up error is. */
+const lastLines = (text: string): string => text.trim().split('\n').slice(-5).join('\n');
+
+/**
+ * A server on a port chosen free just before: if another process took the port in between (an outgoing connection
+ * can get it as its ephemeral port), the server exits with EADDRINUSE, and it is started again on another port.
+ */
+export async function startOnFreePort(env: Record<string, string>, script: string = MAIN_JS): Promise<ChildServer> {
+  for (let attempt = 1; ; attempt++) {
+    const server = spawnServer({ ...env, AMS_PORT: String(await freePort()) }, script);
+    try {
+      await waitUntilReady(server);
+      return server;
+    } catch (err) {
+      await server.kill();
+      if (attempt === 3 || !/EADDRINUSE/.test(server.stdout() + server.stderr())) throw err;
+    }
+  }
+}
+
 /**
  * Polls GET /v1/status every 50 ms until it answers 200; fails early if the process exits, and after `timeoutMs`.
  */
@@ -88,7 +108,7 @@ export async function waitUntilReady(server: ChildServer, timeoutMs = 30_000): P
   void server.exited.then(() => (exited = true));
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (exited) throw new Error(`the server exited before it was ready:\n${server.stderr()}`);
+    if (exited) throw new Error(`the server exited before it was ready:\n${server.stderr()}${lastLines(server.stdout())}`);
     try {
       const reply = await fetch(`${server.url}/v1/status`);
       await reply.arrayBuffer();

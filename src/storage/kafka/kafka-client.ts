@@ -1,4 +1,5 @@
 import kafkajs, { type Admin, type Producer, type ProducerConfig } from 'kafkajs';
+import { TrackedSockets } from '../../common/tracked-sockets.js';
 import type { KafkaConfig } from '../../config/config.js';
 import type { NewMessage, StoredMessage } from '../ports/records.js';
 
@@ -102,6 +103,8 @@ export class KafkaClient {
   readonly admin: Admin;
   private readonly clusters: Cluster[] = [];
   private readonly create: ClusterFactory;
+  /** A read in flight at shutdown can connect a broker after its cluster client was disconnected: close() ends it. */
+  private readonly sockets = new TrackedSockets();
 
   constructor(readonly settings: KafkaConfig) {
     this.kafka = new kafkajs.Kafka({
@@ -111,6 +114,7 @@ export class KafkaClient {
       requestTimeout: 6000,
       retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 },
       logLevel: kafkajs.logLevel.NOTHING,
+      socketFactory: this.sockets.factory,
     });
     const { symbol, create } = clusterFactory(this.kafka);
     this.create = create;
@@ -170,6 +174,7 @@ export class KafkaClient {
     await this.admin.disconnect().catch(() => undefined);
     // Every cluster client: connections opened by calls still in flight would keep the process alive.
     await Promise.allSettled(this.clusters.map((cluster) => cluster.disconnect()));
+    this.sockets.destroyAll();
   }
 }
 

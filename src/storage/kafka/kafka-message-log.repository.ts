@@ -31,6 +31,12 @@ export class KafkaMessageLog implements MessageLog, OnModuleInit, OnApplicationS
   private readonly client: KafkaClient;
   private readonly writer: KafkaWriter;
   private readonly reader: KafkaReader;
+  /**
+   * Calls still running (a read, a ping of the health monitor, an admin request). Shutdown waits for them before it
+   * closes the clients: a call that connected a broker after the close would keep the process alive.
+   */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closing = false;
 
   constructor(
     @Inject(AMS_CONFIG) private readonly config: AmsConfig,
@@ -54,6 +60,13 @@ export class KafkaMessageLog implements MessageLog, OnModuleInit, OnApplicationS
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    let waited: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inFlight]),
+      new Promise((done) => (waited = setTimeout(done, CALL_DEADLINE_MS))),
+    ]);
+    clearTimeout(waited);
     await this.writer.close();
     await this.reader.close().catch(() => undefined);
     await this.client.close();
@@ -188,6 +201,7 @@ export class KafkaMessageLog implements MessageLog, OnModuleInit, OnApplicationS
    * deadline; a call given up on is marked abandoned, so the reader skips what it has not started.
    */
   private async call<T>(work: (call: Abandoned) => Promise<T>): Promise<T> {
+    if (this.closing) throw new StoreUnavailableError('kafka', new Error('shutting down'));
     const state = { abandoned: false };
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
@@ -196,8 +210,11 @@ export class KafkaMessageLog implements MessageLog, OnModuleInit, OnApplicationS
         reject(new StoreUnavailableError('kafka', new Error('no answer in time')));
       }, CALL_DEADLINE_MS);
     });
+    const running = work(state);
+    this.inFlight.add(running);
+    void running.catch(() => undefined).finally(() => this.inFlight.delete(running));
     try {
-      return await Promise.race([work(state), deadline]);
+      return await Promise.race([running, deadline]);
     } catch (err) {
       throw unavailable(err);
     } finally {
