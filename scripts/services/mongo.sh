@@ -1,27 +1,26 @@
 #!/usr/bin/env bash
-# A local MongoDB-wire-compatible server for development and tests: mongo-java-server (de.bwaldvogel, a MongoDB
-# implementation in Java) with its H2 backend (data on disk) behind a tiny launcher. No MongoDB binaries, no Docker.
+# A local MongoDB-wire-compatible server for development and tests: mongo-java-server (de.bwaldvogel, an
+# in-process MongoDB implementation in Java) behind a tiny launcher. No MongoDB binaries, no Docker.
 #
 # Usage: scripts/services/mongo.sh <command> [--clean]
 #   install [--force]  fetch mongo-java-server and its runtime jars from Maven Central (via `mvn`) into
 #                      .services/mongo/lib and compile the launcher into .services/mongo/classes; done
 #                      automatically by `start`; --force downloads and compiles again
-#   start [--clean]    start the server (installing first if needed) on the data it had, and return once it accepts
-#                      connections and answers a ping from the Node driver (inside mongoose); if it is already
-#                      running it only says so; --clean deletes the data first (and restarts a running server)
-#   stop               stop the server: SIGTERM (it writes its store and closes it), then SIGKILL after
-#                      MONGO_STOP_TIMEOUT seconds; fine if not running. The data stays for the next start.
+#   start [--clean]    start the server (installing first if needed) and return once it accepts connections and
+#                      answers a ping from the Node driver (inside mongoose); if it is already running it only
+#                      says so (with --clean it restarts it, which empties it)
+#   stop               stop the server: SIGTERM, then SIGKILL after MONGO_STOP_TIMEOUT seconds; fine if not running
 #   restart [--clean]  stop, then start
 #   status             print "running" (exit 0) or "stopped" (exit 3, the LSB convention)
-#   clean | reset      stop the server and delete its data (the jars stay)
+#   clean | reset      stop the server, which drops all its data (the jars stay)
 #
-# Storage is on disk, like MongoDB's: data/ams.mv.db, an H2 MVStore file (mongo-java-server-h2-backend). Every
-# database survives `stop` + `start`; `--clean`, `clean` and `reset` delete it. Writes reach the file within about a
-# second (H2's background commit) and on every clean stop; a SIGKILL may lose the last second.
+# Storage is in memory only: every start begins with no databases, and stopping the server discards them.
+# (mongo-java-server's persistent H2 backend corrupts its store after a few restart + dropDatabase cycles, so it is
+# not offered; see scripts/services/README.md.)
 #
 # Everything lives in <repo>/.services/mongo/ (git-ignored): lib/ (jars), classes/ (compiled launcher), src/
-# (generated launcher source), data/ (the store), pom.xml and install.log (throw-away build used to fetch the jars),
-# mongo.log (server output of the current run; the previous run's is mongo.log.1) and mongo.pid.
+# (generated launcher source), pom.xml and install.log (throw-away build used to fetch the jars), mongo.log (server
+# output of the current run; the previous run's is mongo.log.1) and mongo.pid.
 # After the first install nothing is downloaded again, so `start` works offline.
 #
 # The server listens on 127.0.0.1 only, without authentication or TLS; connect with
@@ -50,10 +49,8 @@ log_level="${MONGO_LOG_LEVEL:-info}"
 start_timeout="${MONGO_START_TIMEOUT:-60}"
 stop_timeout="${MONGO_STOP_TIMEOUT:-15}"
 
-lib="$home/lib/$version-h2"
-classes="$home/classes/$version-h2"
-data="$home/data"
-store="$data/ams.mv.db"
+lib="$home/lib/$version"
+classes="$home/classes/$version"
 src="$home/src/AmsMongoServer.java"
 log="$home/mongo.log"
 pidfile="$home/mongo.pid"
@@ -77,8 +74,7 @@ running_port() {
   tr '\0' '\n' <"/proc/$1/cmdline" | awk -v m="$main_class" 'f { a[++n] = $0 } $0 == m { f = 1 } END { print a[2] }'
 }
 
-# The launcher: binds mongo-java-server (H2 backend on the store file) to host:port, and on SIGTERM shuts it down
-# and closes the store (which writes what is not yet on disk).
+# The launcher: binds mongo-java-server (memory backend) to host:port and shuts it down cleanly on SIGTERM.
 # It also answers the `hello` handshake command (MongoDB 4.4.2+), which mongo-java-server only knows as `isMaster`;
 # drivers send `hello` when a Stable API version (serverApi) is configured.
 write_launcher() {
@@ -88,7 +84,7 @@ write_launcher() {
 import de.bwaldvogel.mongo.MongoBackend;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.ServerVersion;
-import de.bwaldvogel.mongo.backend.h2.H2Backend;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import de.bwaldvogel.mongo.bson.Document;
 import io.netty.channel.Channel;
 
@@ -110,13 +106,13 @@ public final class AmsMongoServer {
   }
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 3) {
-      System.err.println("usage: AmsMongoServer <host> <port> <store file>");
+    if (args.length != 2) {
+      System.err.println("usage: AmsMongoServer <host> <port>");
       System.exit(2);
     }
     String host = args[0];
     int port = Integer.parseInt(args[1]);
-    H2Backend backend = new H2Backend(args[2]) {
+    MongoBackend backend = new MemoryBackend() {
       @Override
       public Document handleCommand(Channel channel, String db, String command, Document query) {
         if (!isHello(command)) return super.handleCommand(channel, db, command, query);
@@ -126,11 +122,10 @@ public final class AmsMongoServer {
     backend.version(ServerVersion.MONGO_5_0);
     MongoServer server = new MongoServer(backend);
     server.bind(host, port);
-    System.out.println("AmsMongoServer: listening on " + host + ":" + port + " (store " + args[2] + ")");
+    System.out.println("AmsMongoServer: listening on " + host + ":" + port + " (in memory)");
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.shutdown();
-      if (!backend.getMvStore().isClosed()) backend.close();
-      System.out.println("AmsMongoServer: shut down, store closed");
+      System.out.println("AmsMongoServer: shut down");
     }));
     Thread.currentThread().join();
   }
@@ -163,7 +158,7 @@ install() {
   <dependencies>
     <dependency>
       <groupId>de.bwaldvogel</groupId>
-      <artifactId>mongo-java-server-h2-backend</artifactId>
+      <artifactId>mongo-java-server-memory-backend</artifactId>
       <version>$version</version>
     </dependency>
     <dependency>
@@ -245,19 +240,13 @@ wait_ready() {
 
 do_clean() {
   do_stop
-  rm -rf "$data"
-  say "data deleted ($data)"
+  say "data dropped (it lives in the server's memory)"
 }
 
-# The part of `start` after lib.sh's do_start found no running server: <clean> is "" or --clean (delete the data
-# first), <t0> its start time.
+# The part of `start` after lib.sh's do_start found no running server: <clean> is "" or --clean (the memory is
+# empty on every start anyway), <t0> its start time.
 start_server() {
-  local clean=$1 t0=$2 pid
-  if [ "$clean" = --clean ] && [ -d "$data" ]; then
-    rm -rf "$data"
-    say "data deleted ($data)"
-  fi
-  mkdir -p "$data"
+  local t0=$2 pid
   command -v "$java" >/dev/null || die "java not found (install a JDK 17+ or set JAVA_HOME)"
   ! port_open "$port" || die "port $host:$port is already in use by another process (set MONGO_PORT)"
   install
@@ -268,10 +257,10 @@ start_server() {
     -Dorg.slf4j.simpleLogger.defaultLogLevel="$log_level" \
     -Dorg.slf4j.simpleLogger.log.de.bwaldvogel.mongo.wire.MongoWireProtocolHandler="$( [ "$log_level" = info ] && echo warn || echo "$log_level")" \
     -Dorg.slf4j.simpleLogger.showDateTime=true -Dorg.slf4j.simpleLogger.dateTimeFormat="yyyy-MM-dd'T'HH:mm:ss.SSS" \
-    ${MONGO_JVM_OPTS:-} -cp "$classes:$lib/*" "$main_class" "$host" "$port" "$store" </dev/null >"$log" 2>&1 9>&- &
+    ${MONGO_JVM_OPTS:-} -cp "$classes:$lib/*" "$main_class" "$host" "$port" </dev/null >"$log" 2>&1 9>&- &
   pid=$!
   echo "$pid" >"$pidfile"
-  say "starting mongo-java-server $version (pid $pid, H2 store $store) at $host:$port, log $log"
+  say "starting mongo-java-server $version (pid $pid, in memory) at $host:$port, log $log"
   wait_ready "$pid" "$t0"
   running_pid >/dev/null || fail_start "the server exited during startup"
   say "ready at mongodb://$host:$port in $((SECONDS - t0))s"
