@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type RunningApp, startApp } from '../support/app.js';
 import { amsError } from '../support/client.js';
 import { ShiftedClock } from '../support/clocks.js';
+import { eventually } from '../support/eventually.js';
 import { newProject, type ProjectFixture } from '../support/fixtures.js';
 
 /**
@@ -25,15 +26,9 @@ describe('subscription expiration', () => {
 
   const path = (project: ProjectFixture, sub: string): string => `/v1/projects/${project.name}/subscriptions/${sub}`;
 
-  /** Whether house-keeping deleted the subscription within a few of its (one-second) slots. */
-  async function goneSoon(subPath: string): Promise<boolean> {
-    const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline) {
-      if ((await app.admin.get(subPath)).status === 404) return true;
-      await sleep(50);
-    }
-    return false;
-  }
+  /** House-keeping deletes the subscription within a few of its (one-second) slots. */
+  const deletedSoon = (subPath: string): Promise<void> =>
+    eventually(async () => (await app.admin.get(subPath)).status === 404, 15_000, `the deletion of ${subPath}`);
 
   it('takes a ttl of a day or more on create, shows it only when set, and refuses less', async () => {
     const project = await newProject(app);
@@ -73,12 +68,12 @@ describe('subscription expiration', () => {
     assert.equal(acked.status, 200, acked.text);
 
     clock.advance(13 * HOUR); // idle: 25 h without activity; busy and acked: 13 h
-    assert.ok(await goneSoon(path(project, 'idle')), 'the idle subscription is deleted');
+    await deletedSoon(path(project, 'idle'));
     for (const sub of ['busy', 'acked', 'plain']) assert.equal((await app.admin.get(path(project, sub))).status, 200, sub);
 
     clock.advance(12 * HOUR); // busy and acked: 25 h idle now
-    assert.ok(await goneSoon(path(project, 'busy')));
-    assert.ok(await goneSoon(path(project, 'acked')));
+    await deletedSoon(path(project, 'busy'));
+    await deletedSoon(path(project, 'acked'));
     clock.advance(400 * 24 * HOUR);
     await sleep(1500); // a few house-keeping slots
     assert.equal((await app.admin.get(path(project, 'plain'))).status, 200, 'without a policy it never expires');

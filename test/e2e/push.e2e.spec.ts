@@ -6,6 +6,7 @@ import { type RunningApp, startApp } from '../support/app.js';
 import { amsError } from '../support/client.js';
 import { newProject, type ProjectFixture } from '../support/fixtures.js';
 import { PushReceiver, type Received } from '../support/push-receiver.js';
+import { eventually } from '../support/eventually.js';
 
 /**
  * Push delivery (spec 4.6) to real HTTP receivers on 127.0.0.1, with the API running the dispatcher in-process:
@@ -16,15 +17,6 @@ import { PushReceiver, type Received } from '../support/push-receiver.js';
 const ORIGIN = 'ams.test:8443';
 const PUBLISH_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const FAILURE_STATUS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2} - /;
-
-/** Polls `check` every 50 ms until it holds; fails after `timeoutMs`. */
-async function eventually(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 interface PushedBody {
   message: { messageId: string; attributes: Record<string, string>; data: string; publishTime: string };
